@@ -1,0 +1,95 @@
+#include "nn/layer.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace vecnn {
+
+std::size_t ParameterInfo::size() const {
+    std::size_t n = 1;
+    for (std::size_t d : dims) n *= d;
+    return n;
+}
+
+Shape ParameterInfo::matrix_shape() const {
+    if (dims.size() == 1) return Shape{1, dims[0]};
+    if (dims.size() == 2) return Shape{dims[0], dims[1]};
+    return Shape{1, size()};
+}
+
+template <class T>
+View<T> Layer<T>::parameter(std::size_t i) {
+    const auto& p = parameters_.at(i);
+    const Shape s = p.matrix_shape();
+    return View<T>(values_ + p.offset, s.rows, s.cols);
+}
+
+template <class T>
+View<T> Layer<T>::gradient(std::size_t i) {
+    const auto& p = parameters_.at(i);
+    const Shape s = p.matrix_shape();
+    return View<T>(gradients_ + p.offset, s.rows, s.cols);
+}
+
+template <class T>
+ConstView<T> Layer<T>::parameter(std::size_t i) const {
+    return const_cast<Layer<T>*>(this)->parameter(i);
+}
+
+template <class T>
+ConstView<T> Layer<T>::gradient(std::size_t i) const {
+    return const_cast<Layer<T>*>(this)->gradient(i);
+}
+
+template <class T>
+std::size_t Layer<T>::parameter_index(const std::string& name) const {
+    for (std::size_t i = 0; i < parameters_.size(); ++i) {
+        if (parameters_[i].name == name) return i;
+    }
+    throw std::invalid_argument(describe() + ": no parameter named '" + name + "'");
+}
+
+template <class T>
+void Layer<T>::zero_grad() {
+    std::fill(gradients_, gradients_ + parameter_count_, T(0));
+}
+
+template <class T>
+void Layer<T>::bind(T* values, T* gradients) {
+    if (parameter_count_ == 0) return;
+    if (values != values_) std::copy(values_, values_ + parameter_count_, values);
+    if (gradients != gradients_) std::copy(gradients_, gradients_ + parameter_count_, gradients);
+    values_ = values;
+    gradients_ = gradients;
+    owned_values_ = Vector<T>();  // storage now lives in the container
+    owned_gradients_ = Vector<T>();
+}
+
+template <class T>
+void Layer<T>::declare_parameter(const std::string& name, std::vector<std::size_t> dims) {
+    ParameterInfo info{name, std::move(dims), parameter_count_};
+    parameter_count_ += info.size();
+    parameters_.push_back(std::move(info));
+}
+
+template <class T>
+void Layer<T>::allocate_parameters() {
+    owned_values_ = Vector<T>::from_shape({parameter_count_});
+    owned_gradients_ = Vector<T>::from_shape({parameter_count_});
+    owned_values_.fill(T(0));
+    owned_gradients_.fill(T(0));
+    values_ = owned_values_.data();
+    gradients_ = owned_gradients_.data();
+}
+
+template <class T>
+void Layer<T>::set_parameter_list(std::vector<ParameterInfo> list) {
+    parameters_ = std::move(list);
+    parameter_count_ = 0;
+    for (const auto& p : parameters_) parameter_count_ = std::max(parameter_count_, p.offset + p.size());
+}
+
+template class Layer<float>;
+template class Layer<double>;
+
+}  // namespace vecnn

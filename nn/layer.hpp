@@ -1,0 +1,96 @@
+// Layer: the interface every layer (and Sequential) implements.
+//
+// Shapes are row-major mini-batches: forward maps (batch, in) -> (batch, out),
+// backward maps the upstream gradient (batch, out) -> (batch, in).
+// Buffers: forward fills and returns output(); backward fills and returns the
+// input gradient and ADDS into the parameter gradients (zero_grad() clears).
+// Output and gradient buffers are resized only when the batch size changes,
+// so a steady-state step allocates nothing.
+//
+// Parameters live in one contiguous block per layer (values, and gradients
+// beside them in a second block). A layer owns its blocks until a container
+// (Sequential) binds it to slices of the container's flat buffers.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tensor/matrix.hpp"
+
+namespace vecnn {
+
+// One named parameter: PyTorch shape (`dims`, e.g. {out, in} or {out}) and
+// where it starts in the layer's block.
+struct ParameterInfo {
+    std::string name;
+    std::vector<std::size_t> dims;
+    std::size_t offset = 0;
+    std::size_t size() const;
+    Shape matrix_shape() const;  // 1-D {n} is viewed as (1, n)
+};
+
+template <class T>
+class Layer {
+public:
+    Layer() = default;
+    Layer(const Layer&) = delete;
+    Layer& operator=(const Layer&) = delete;
+    virtual ~Layer() = default;
+
+    // The layer as a model-spec token, e.g. "linear(784,256)" or "relu".
+    virtual std::string describe() const = 0;
+
+    // Keeps what backward needs. `input` must stay alive and unchanged until
+    // backward (Linear reads it there rather than copying it).
+    virtual const Matrix<T>& forward(ConstView<T> input) = 0;
+
+    // Returns the input gradient (left empty when need_input_gradient is false,
+    // which saves the largest GEMM of a first layer) and adds parameter gradients.
+    virtual const Matrix<T>& backward(ConstView<T> output_gradient, bool need_input_gradient = true) = 0;
+
+    virtual void set_engine(Engine engine) { engine_ = engine; }
+    Engine engine() const { return engine_; }
+
+    // ---- parameters ----
+    const std::vector<ParameterInfo>& parameters() const { return parameters_; }
+    std::size_t parameter_count() const { return parameter_count_; }
+    T* parameter_data() { return values_; }
+    const T* parameter_data() const { return values_; }
+    T* gradient_data() { return gradients_; }
+    const T* gradient_data() const { return gradients_; }
+    View<T> parameter(std::size_t i);
+    View<T> gradient(std::size_t i);
+    ConstView<T> parameter(std::size_t i) const;
+    ConstView<T> gradient(std::size_t i) const;
+    // Index of the parameter called `name`; throws std::invalid_argument naming it.
+    std::size_t parameter_index(const std::string& name) const;
+
+    void zero_grad();
+
+    // Moves this layer's parameter and gradient blocks to external storage of
+    // parameter_count() elements each, copying the current contents.
+    virtual void bind(T* values, T* gradients);
+
+protected:
+    // For derived constructors: declare parameters, then allocate owned blocks.
+    void declare_parameter(const std::string& name, std::vector<std::size_t> dims);
+    void allocate_parameters();
+    // For containers: replace the parameter list wholesale (names and offsets).
+    void set_parameter_list(std::vector<ParameterInfo> list);
+
+    Engine engine_ = Engine::vectorized;
+
+private:
+    std::vector<ParameterInfo> parameters_;
+    std::size_t parameter_count_ = 0;
+    Vector<T> owned_values_;
+    Vector<T> owned_gradients_;
+    T* values_ = nullptr;
+    T* gradients_ = nullptr;
+};
+
+template <class T>
+using LayerPtr = std::unique_ptr<Layer<T>>;
+
+}  // namespace vecnn

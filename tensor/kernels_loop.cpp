@@ -1,0 +1,203 @@
+// Loop reference kernels: explicit loops over samples and elements, scalar
+// <cmath> only. No BLAS, no xtensor expressions, nothing shared with
+// kernels_vectorized.cpp beyond argument checks: an independent oracle.
+#include <cmath>
+
+#include "tensor/kernel_checks.hpp"
+#include "tensor/kernels.hpp"
+
+namespace vecnn::loop {
+namespace {
+void require_same(const char* op, const char* a, Shape sa, const char* b, Shape sb) {
+    require_same_shape(op, a, sa, b, sb);
+}
+}  // namespace
+
+template <class T>
+void gemm(bool transpose_a, bool transpose_b, T alpha, ConstView<T> a, ConstView<T> b, T beta, View<T> c) {
+    const auto d = detail::check_gemm(transpose_a, transpose_b, a.shape, b.shape, c.shape);
+    for (std::size_t i = 0; i < d.m; ++i) {
+        for (std::size_t j = 0; j < d.n; ++j) {
+            T sum = 0;
+            for (std::size_t p = 0; p < d.k; ++p) {
+                const T aip = transpose_a ? a(p, i) : a(i, p);
+                const T bpj = transpose_b ? b(j, p) : b(p, j);
+                sum += aip * bpj;
+            }
+            c(i, j) = beta == T(0) ? alpha * sum : alpha * sum + beta * c(i, j);
+        }
+    }
+}
+
+template <class T>
+void broadcast_rows(ConstView<T> bias, View<T> y) {
+    detail::check_row("broadcast_rows", bias.shape, y.shape);
+    for (std::size_t r = 0; r < y.rows(); ++r) {
+        for (std::size_t j = 0; j < y.cols(); ++j) y(r, j) = bias(0, j);
+    }
+}
+
+template <class T>
+void add_column_sums(ConstView<T> x, View<T> acc) {
+    detail::check_row("add_column_sums", acc.shape, x.shape);
+    for (std::size_t j = 0; j < x.cols(); ++j) {
+        T sum = 0;
+        for (std::size_t r = 0; r < x.rows(); ++r) sum += x(r, j);
+        acc(0, j) += sum;
+    }
+}
+
+template <class T>
+void relu_forward(ConstView<T> x, View<T> y) {
+    require_same("relu_forward", "input", x.shape, "output", y.shape);
+    for (std::size_t i = 0; i < x.size(); ++i) y.data[i] = x.data[i] > T(0) ? x.data[i] : T(0);
+}
+
+template <class T>
+void relu_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
+    require_same("relu_backward", "output", y.shape, "upstream gradient", dy.shape);
+    require_same("relu_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    for (std::size_t i = 0; i < y.size(); ++i) dx.data[i] = y.data[i] > T(0) ? dy.data[i] : T(0);
+}
+
+template <class T>
+void sigmoid_forward(ConstView<T> x, View<T> y) {
+    require_same("sigmoid_forward", "input", x.shape, "output", y.shape);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const T v = x.data[i];
+        if (v >= T(0)) {
+            y.data[i] = T(1) / (T(1) + std::exp(-v));
+        } else {
+            const T e = std::exp(v);  // v < 0: e in (0, 1), no overflow
+            y.data[i] = e / (T(1) + e);
+        }
+    }
+}
+
+template <class T>
+void sigmoid_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
+    require_same("sigmoid_backward", "output", y.shape, "upstream gradient", dy.shape);
+    require_same("sigmoid_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    for (std::size_t i = 0; i < y.size(); ++i) dx.data[i] = dy.data[i] * y.data[i] * (T(1) - y.data[i]);
+}
+
+template <class T>
+void tanh_forward(ConstView<T> x, View<T> y) {
+    require_same("tanh_forward", "input", x.shape, "output", y.shape);
+    for (std::size_t i = 0; i < x.size(); ++i) y.data[i] = std::tanh(x.data[i]);
+}
+
+template <class T>
+void tanh_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
+    require_same("tanh_backward", "output", y.shape, "upstream gradient", dy.shape);
+    require_same("tanh_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    for (std::size_t i = 0; i < y.size(); ++i) dx.data[i] = dy.data[i] * (T(1) - y.data[i] * y.data[i]);
+}
+
+namespace {
+// Writes softmax(x row r) into y row r and returns log(sum_j exp(x_j)) for that row.
+template <class T>
+T softmax_row(ConstView<T> x, View<T> y, std::size_t r) {
+    T max = x(r, 0);
+    for (std::size_t j = 1; j < x.cols(); ++j) max = x(r, j) > max ? x(r, j) : max;
+    T sum = 0;
+    for (std::size_t j = 0; j < x.cols(); ++j) {
+        y(r, j) = std::exp(x(r, j) - max);
+        sum += y(r, j);
+    }
+    for (std::size_t j = 0; j < x.cols(); ++j) y(r, j) /= sum;
+    return std::log(sum) + max;
+}
+}  // namespace
+
+template <class T>
+void softmax_forward(ConstView<T> x, View<T> y) {
+    require_same("softmax_forward", "input", x.shape, "output", y.shape);
+    if (x.cols() == 0) return;
+    for (std::size_t r = 0; r < x.rows(); ++r) softmax_row(x, y, r);
+}
+
+template <class T>
+void softmax_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
+    require_same("softmax_backward", "output", y.shape, "upstream gradient", dy.shape);
+    require_same("softmax_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    for (std::size_t r = 0; r < y.rows(); ++r) {
+        T dot = 0;
+        for (std::size_t j = 0; j < y.cols(); ++j) dot += dy(r, j) * y(r, j);
+        for (std::size_t j = 0; j < y.cols(); ++j) dx(r, j) = y(r, j) * (dy(r, j) - dot);
+    }
+}
+
+template <class T>
+T cross_entropy_labels(ConstView<T> logits, const std::int64_t* labels, View<T> probabilities) {
+    require_same("cross_entropy", "logits", logits.shape, "probabilities", probabilities.shape);
+    detail::check_labels("cross_entropy", labels, logits.shape);
+    T total = 0;
+    for (std::size_t r = 0; r < logits.rows(); ++r) {
+        const T lse = softmax_row(logits, probabilities, r);
+        total += lse - logits(r, static_cast<std::size_t>(labels[r]));
+    }
+    return total;
+}
+
+template <class T>
+T cross_entropy_targets(ConstView<T> logits, ConstView<T> targets, View<T> probabilities) {
+    require_same("cross_entropy", "logits", logits.shape, "targets", targets.shape);
+    require_same("cross_entropy", "logits", logits.shape, "probabilities", probabilities.shape);
+    T total = 0;
+    for (std::size_t r = 0; r < logits.rows(); ++r) {
+        const T lse = softmax_row(logits, probabilities, r);
+        for (std::size_t j = 0; j < logits.cols(); ++j) total -= targets(r, j) * (logits(r, j) - lse);
+    }
+    return total;
+}
+
+template <class T>
+void cross_entropy_labels_backward(ConstView<T> probabilities, const std::int64_t* labels, T scale,
+                                   View<T> dlogits) {
+    require_same("cross_entropy_backward", "probabilities", probabilities.shape, "logits gradient", dlogits.shape);
+    detail::check_labels("cross_entropy_backward", labels, probabilities.shape);
+    for (std::size_t r = 0; r < dlogits.rows(); ++r) {
+        for (std::size_t j = 0; j < dlogits.cols(); ++j) {
+            const T onehot = static_cast<std::int64_t>(j) == labels[r] ? T(1) : T(0);
+            dlogits(r, j) = scale * (probabilities(r, j) - onehot);
+        }
+    }
+}
+
+template <class T>
+void cross_entropy_targets_backward(ConstView<T> probabilities, ConstView<T> targets, T scale, View<T> dlogits) {
+    require_same("cross_entropy_backward", "probabilities", probabilities.shape, "targets", targets.shape);
+    require_same("cross_entropy_backward", "probabilities", probabilities.shape, "logits gradient", dlogits.shape);
+    for (std::size_t r = 0; r < dlogits.rows(); ++r) {
+        T mass = 0;
+        for (std::size_t j = 0; j < dlogits.cols(); ++j) mass += targets(r, j);
+        for (std::size_t j = 0; j < dlogits.cols(); ++j) {
+            dlogits(r, j) = scale * (probabilities(r, j) * mass - targets(r, j));
+        }
+    }
+}
+
+template <class T>
+T squared_error(ConstView<T> predictions, ConstView<T> targets) {
+    require_same("mse", "predictions", predictions.shape, "targets", targets.shape);
+    T total = 0;
+    for (std::size_t i = 0; i < predictions.size(); ++i) {
+        const T d = predictions.data[i] - targets.data[i];
+        total += d * d;
+    }
+    return total;
+}
+
+template <class T>
+void squared_error_backward(ConstView<T> predictions, ConstView<T> targets, T scale, View<T> dpredictions) {
+    require_same("mse_backward", "predictions", predictions.shape, "targets", targets.shape);
+    require_same("mse_backward", "predictions", predictions.shape, "predictions gradient", dpredictions.shape);
+    for (std::size_t i = 0; i < predictions.size(); ++i) {
+        dpredictions.data[i] = T(2) * scale * (predictions.data[i] - targets.data[i]);
+    }
+}
+
+#include "tensor/kernel_instantiations.inc"
+
+}  // namespace vecnn::loop

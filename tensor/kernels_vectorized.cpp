@@ -1,0 +1,251 @@
+// Vectorized kernels: whole-batch xtensor expressions (SIMD through xsimd)
+// and OpenBLAS GEMM. Views are wrapped with xt::adapt (no copy, no allocation:
+// the shape lives in a std::array).
+#include <cblas.h>
+
+#include <array>
+#include <cmath>
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xmath.hpp>
+#include <xtensor/xnoalias.hpp>
+#include <xtensor/xoperation.hpp>
+
+#include "tensor/kernel_checks.hpp"
+#include "tensor/kernels.hpp"
+
+namespace vecnn::vectorized {
+namespace {
+
+// A view as a flat 1-D xtensor adaptor: elementwise ops over contiguous
+// memory take xtensor's linear SIMD assignment path.
+template <class T>
+auto flat(View<T> v) {
+    return xt::adapt(v.data, v.size(), xt::no_ownership(), std::array<std::size_t, 1>{v.size()});
+}
+template <class T>
+auto flat(ConstView<T> v) {
+    return xt::adapt(v.data, v.size(), xt::no_ownership(), std::array<std::size_t, 1>{v.size()});
+}
+template <class T>
+auto row(View<T> v, std::size_t r) {
+    return xt::adapt(v.data + r * v.cols(), v.cols(), xt::no_ownership(), std::array<std::size_t, 1>{v.cols()});
+}
+template <class T>
+auto row(ConstView<T> v, std::size_t r) {
+    return xt::adapt(v.data + r * v.cols(), v.cols(), xt::no_ownership(), std::array<std::size_t, 1>{v.cols()});
+}
+
+void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha, const float* a, int lda,
+               const float* b, int ldb, float beta, float* c, int ldc) {
+    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, double alpha, const double* a, int lda,
+               const double* b, int ldb, double beta, double* c, int ldc) {
+    cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void require_same(const char* op, const char* a, Shape sa, const char* b, Shape sb) {
+    require_same_shape(op, a, sa, b, sb);
+}
+
+}  // namespace
+
+template <class T>
+void gemm(bool transpose_a, bool transpose_b, T alpha, ConstView<T> a, ConstView<T> b, T beta, View<T> c) {
+    const auto d = detail::check_gemm(transpose_a, transpose_b, a.shape, b.shape, c.shape);
+    if (d.m == 0 || d.n == 0) return;
+    if (d.k == 0) {  // BLAS wants leading dimensions >= 1; the product is empty, so c = beta * c.
+        auto fc = flat(c);
+        if (beta == T(0)) {
+            fc.fill(T(0));
+        } else {
+            xt::noalias(fc) = beta * fc;
+        }
+        return;
+    }
+    // Row-major leading dimension = stored columns; the transpose is a flag, never a copy.
+    blas_gemm(transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans,
+              static_cast<int>(d.m), static_cast<int>(d.n), static_cast<int>(d.k), alpha, a.data,
+              static_cast<int>(a.cols()), b.data, static_cast<int>(b.cols()), beta, c.data,
+              static_cast<int>(c.cols()));
+}
+
+template <class T>
+void broadcast_rows(ConstView<T> bias, View<T> y) {
+    detail::check_row("broadcast_rows", bias.shape, y.shape);
+    const auto b = row(bias, 0);
+    for (std::size_t r = 0; r < y.rows(); ++r) {
+        auto yr = row(y, r);
+        xt::noalias(yr) = b;
+    }
+}
+
+template <class T>
+void add_column_sums(ConstView<T> x, View<T> acc) {
+    detail::check_row("add_column_sums", acc.shape, x.shape);
+    auto a = row(acc, 0);
+    // Row after row keeps both operands contiguous (a strided column reduction would not).
+    for (std::size_t r = 0; r < x.rows(); ++r) {
+        xt::noalias(a) += row(x, r);
+    }
+}
+
+template <class T>
+void relu_forward(ConstView<T> x, View<T> y) {
+    require_same("relu_forward", "input", x.shape, "output", y.shape);
+    auto fy = flat(y);
+    xt::noalias(fy) = xt::maximum(flat(x), T(0));
+}
+
+template <class T>
+void relu_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
+    require_same("relu_backward", "output", y.shape, "upstream gradient", dy.shape);
+    require_same("relu_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    auto fdx = flat(dx);
+    xt::noalias(fdx) = xt::where(flat(y) > T(0), flat(dy), T(0));
+}
+
+template <class T>
+void sigmoid_forward(ConstView<T> x, View<T> y) {
+    require_same("sigmoid_forward", "input", x.shape, "output", y.shape);
+    auto fx = flat(x);
+    auto fy = flat(y);
+    // e = exp(-|x|) <= 1 never overflows; both branches are then exact.
+    xt::noalias(fy) = xt::exp(-xt::abs(fx));
+    xt::noalias(fy) = xt::where(fx >= T(0), T(1) / (T(1) + fy), fy / (T(1) + fy));
+}
+
+template <class T>
+void sigmoid_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
+    require_same("sigmoid_backward", "output", y.shape, "upstream gradient", dy.shape);
+    require_same("sigmoid_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    auto fy = flat(y);
+    auto fdx = flat(dx);
+    xt::noalias(fdx) = flat(dy) * fy * (T(1) - fy);
+}
+
+template <class T>
+void tanh_forward(ConstView<T> x, View<T> y) {
+    require_same("tanh_forward", "input", x.shape, "output", y.shape);
+    auto fy = flat(y);
+    xt::noalias(fy) = xt::tanh(flat(x));
+}
+
+template <class T>
+void tanh_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
+    require_same("tanh_backward", "output", y.shape, "upstream gradient", dy.shape);
+    require_same("tanh_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    auto fy = flat(y);
+    auto fdx = flat(dx);
+    xt::noalias(fdx) = flat(dy) * (T(1) - fy * fy);
+}
+
+template <class T>
+void softmax_forward(ConstView<T> x, View<T> y) {
+    require_same("softmax_forward", "input", x.shape, "output", y.shape);
+    if (x.cols() == 0) return;
+    for (std::size_t r = 0; r < x.rows(); ++r) {
+        const auto xr = row(x, r);
+        auto yr = row(y, r);
+        const T max = xt::amax(xr)();
+        xt::noalias(yr) = xt::exp(xr - max);
+        const T inv_sum = T(1) / xt::sum(yr)();
+        yr *= inv_sum;
+    }
+}
+
+template <class T>
+void softmax_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
+    require_same("softmax_backward", "output", y.shape, "upstream gradient", dy.shape);
+    require_same("softmax_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    for (std::size_t r = 0; r < y.rows(); ++r) {
+        const auto yr = row(y, r);
+        const auto dyr = row(dy, r);
+        auto dxr = row(dx, r);
+        const T dot = xt::sum(yr * dyr)();
+        xt::noalias(dxr) = yr * (dyr - dot);
+    }
+}
+
+namespace {
+// Softmax of each row into `probabilities`; returns log(sum exp(x - max)) + max
+// of row r through `log_sum_exp`, the fused log-softmax denominator.
+template <class T, class PerRow>
+void softmax_rows_with_lse(ConstView<T> logits, View<T> probabilities, PerRow&& per_row) {
+    for (std::size_t r = 0; r < logits.rows(); ++r) {
+        const auto xr = row(logits, r);
+        auto pr = row(probabilities, r);
+        const T max = xt::amax(xr)();
+        xt::noalias(pr) = xt::exp(xr - max);
+        const T sum = xt::sum(pr)();
+        pr *= T(1) / sum;
+        per_row(r, xr, std::log(sum) + max);
+    }
+}
+}  // namespace
+
+template <class T>
+T cross_entropy_labels(ConstView<T> logits, const std::int64_t* labels, View<T> probabilities) {
+    require_same("cross_entropy", "logits", logits.shape, "probabilities", probabilities.shape);
+    detail::check_labels("cross_entropy", labels, logits.shape);
+    T total = 0;
+    softmax_rows_with_lse(logits, probabilities, [&](std::size_t r, const auto& xr, T lse) {
+        total += lse - xr(static_cast<std::size_t>(labels[r]));
+    });
+    return total;
+}
+
+template <class T>
+T cross_entropy_targets(ConstView<T> logits, ConstView<T> targets, View<T> probabilities) {
+    require_same("cross_entropy", "logits", logits.shape, "targets", targets.shape);
+    require_same("cross_entropy", "logits", logits.shape, "probabilities", probabilities.shape);
+    T total = 0;
+    softmax_rows_with_lse(logits, probabilities, [&](std::size_t r, const auto& xr, T lse) {
+        // -sum_c t_c (x_c - lse) = lse * sum_c t_c - sum_c t_c x_c
+        const auto tr = row(targets, r);
+        total += lse * xt::sum(tr)() - xt::sum(tr * xr)();
+    });
+    return total;
+}
+
+template <class T>
+void cross_entropy_labels_backward(ConstView<T> probabilities, const std::int64_t* labels, T scale,
+                                   View<T> dlogits) {
+    require_same("cross_entropy_backward", "probabilities", probabilities.shape, "logits gradient", dlogits.shape);
+    detail::check_labels("cross_entropy_backward", labels, probabilities.shape);
+    auto fd = flat(dlogits);
+    xt::noalias(fd) = scale * flat(probabilities);
+    for (std::size_t r = 0; r < dlogits.rows(); ++r) {
+        dlogits(r, static_cast<std::size_t>(labels[r])) -= scale;
+    }
+}
+
+template <class T>
+void cross_entropy_targets_backward(ConstView<T> probabilities, ConstView<T> targets, T scale, View<T> dlogits) {
+    require_same("cross_entropy_backward", "probabilities", probabilities.shape, "targets", targets.shape);
+    require_same("cross_entropy_backward", "probabilities", probabilities.shape, "logits gradient", dlogits.shape);
+    for (std::size_t r = 0; r < dlogits.rows(); ++r) {
+        const auto tr = row(targets, r);
+        auto dr = row(dlogits, r);
+        const T mass = xt::sum(tr)();
+        xt::noalias(dr) = scale * (row(probabilities, r) * mass - tr);
+    }
+}
+
+template <class T>
+T squared_error(ConstView<T> predictions, ConstView<T> targets) {
+    require_same("mse", "predictions", predictions.shape, "targets", targets.shape);
+    return xt::sum(xt::square(flat(predictions) - flat(targets)))();
+}
+
+template <class T>
+void squared_error_backward(ConstView<T> predictions, ConstView<T> targets, T scale, View<T> dpredictions) {
+    require_same("mse_backward", "predictions", predictions.shape, "targets", targets.shape);
+    require_same("mse_backward", "predictions", predictions.shape, "predictions gradient", dpredictions.shape);
+    auto fd = flat(dpredictions);
+    xt::noalias(fd) = (T(2) * scale) * (flat(predictions) - flat(targets));
+}
+
+#include "tensor/kernel_instantiations.inc"
+
+}  // namespace vecnn::vectorized
