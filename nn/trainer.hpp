@@ -1,0 +1,129 @@
+// Trainer: mini-batch training with exact gradient accumulation.
+//
+// Each optimizer step takes `batch_size` rows (the last step of an epoch may
+// take fewer unless drop_last), processed as `accumulate` micro-batches of
+// ceil(batch_size / accumulate) rows (the last one smaller when it does not
+// divide). Micro-batch j of m rows out of a step of M rows backpropagates the
+// loss with weight m / M, so the summed gradient equals the gradient of the
+// mean loss over all M rows: one step on the union (DESIGN.md).
+// Rows are reshuffled every epoch from a seeded Rng (or taken in order).
+// A non-finite loss stops training with an error naming epoch and step,
+// before the optimizer touches the parameters.
+//
+// State (completed epochs, optimizer steps, position inside the epoch and
+// the Rng state at the epoch's start) can be saved and restored, so a run
+// resumed from a checkpoint continues bit for bit.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "nn/dataset_view.hpp"
+#include "nn/layer.hpp"
+#include "nn/loss.hpp"
+#include "tensor/random.hpp"
+
+namespace vecnn {
+
+template <class T>
+class Optimizer;
+
+struct TrainOptions {
+    std::size_t batch_size = 64;  // rows per optimizer step
+    std::size_t accumulate = 1;   // micro-batches per optimizer step
+    std::size_t epochs = 1;       // train until this many epochs are complete (resumed ones count)
+    std::size_t max_steps = 0;    // when > 0: stop after this many optimizer steps in total instead
+    bool shuffle = true;
+    bool drop_last = false;
+    std::uint64_t seed = 0;
+    std::size_t eval_batch = 1024;  // rows per forward pass in evaluate()
+};
+
+struct StepInfo {
+    std::size_t epoch = 0;  // 0-based epoch this step belongs to
+    std::size_t step = 0;   // optimizer steps taken, this one included
+    std::size_t rows = 0;   // rows in this step
+    double loss = 0;        // mean loss over the step's rows
+    bool last = false;      // no step follows in this fit()
+    std::size_t position = 0;    // rows of the epoch consumed after this step
+    std::size_t epoch_rows = 0;  // rows in the epoch
+};
+
+struct Evaluation {
+    double loss = std::numeric_limits<double>::quiet_NaN();
+    // Fraction of rows whose argmax matches the label (or the target row's
+    // argmax); NaN when the targets are single-column regression values.
+    double accuracy = std::numeric_limits<double>::quiet_NaN();
+    std::size_t rows = 0;
+};
+
+struct EpochInfo {
+    std::size_t epoch = 0;  // 1-based: epochs completed
+    std::size_t step = 0;
+    Evaluation train;       // running means over the epoch's training rows
+    bool has_validation = false;
+    Evaluation validation;
+    double seconds = 0;     // training time of the epoch (evaluation excluded)
+    double samples_per_s = 0;
+    double lr = 0;
+};
+
+struct TrainerState {
+    std::size_t epoch = 0;     // completed epochs
+    std::size_t step = 0;      // optimizer steps taken
+    std::size_t position = 0;  // rows consumed in the current epoch
+    std::string epoch_rng;     // Rng state before the current epoch's shuffle
+    std::string rng;           // Rng state now
+};
+
+template <class T>
+class Trainer {
+public:
+    Trainer(Layer<T>& model, Loss<T>& loss, Optimizer<T>& optimizer, TrainOptions options);
+
+    // Trains until options.epochs are complete (or max_steps steps are taken).
+    void fit(const DataSetView<T>& train, const DataSetView<T>* validation = nullptr);
+    Evaluation evaluate(const DataSetView<T>& data);
+
+    std::function<void(const StepInfo&)> before_update;  // gradients complete, parameters not yet updated
+    std::function<void(const StepInfo&)> on_step;        // after the update
+    std::function<void(const EpochInfo&)> on_epoch;
+
+    const TrainOptions& options() const { return options_; }
+    std::size_t epoch() const { return epoch_; }
+    std::size_t step() const { return step_; }
+    bool finished() const;
+    TrainerState state() const;
+    void restore(const TrainerState& state);
+
+private:
+    struct Batch {
+        ConstView<T> x;
+        Targets<T> targets{nullptr, 0};
+    };
+    void validate(const DataSetView<T>& data, const char* what) const;
+    void begin_epoch(std::size_t rows);
+    Batch gather(const DataSetView<T>& data, std::size_t start, std::size_t count);
+    void count_correct(const DataSetView<T>& data, ConstView<T> out, std::size_t start, std::size_t count,
+                       bool shuffled, std::size_t& correct, bool& classification) const;
+
+    Layer<T>& model_;
+    Loss<T>& loss_;
+    Optimizer<T>& optimizer_;
+    TrainOptions options_;
+    Rng rng_;
+    std::string epoch_rng_;
+    std::vector<std::size_t> order_;
+    std::size_t epoch_ = 0;
+    std::size_t step_ = 0;
+    std::size_t position_ = 0;
+    // Gather buffers for shuffled batches: sized once, reused every step.
+    Matrix<T> batch_x_;
+    Matrix<T> batch_rows_;
+    std::vector<std::int64_t> batch_labels_;
+};
+
+}  // namespace vecnn
