@@ -1,0 +1,24 @@
+// vecnn: train, predict and gradient-check models from the command line.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include "tools/cli/commands.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"vecnn: train small neural networks on vectorized or loop engines"};
+    app.require_subcommand(1);
+    vecnn::cli::add_gradcheck_command(app);
+    try {
+        app.parse(argc, argv);  // the chosen subcommand runs in its callback
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);  // usage errors: CLI11's message, non-zero status (0 for --help)
+    } catch (const vecnn::cli::CommandVerdict& v) {
+        return v.status;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "vecnn: error: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
