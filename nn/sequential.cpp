@@ -33,8 +33,17 @@ void Sequential<T>::rebuild_parameters() {
         }
         offset += layers_[i]->parameter_count();
     }
-    // The children still hold their values: allocate the new flat blocks, then
-    // let each child copy itself into its slice.
+    // The children still hold their values, but those bound by an earlier
+    // rebuild live in this container's current block, which
+    // allocate_parameters() frees. Park every child in a staging block first
+    // (bind copies), then allocate the new flat blocks and let each child
+    // copy itself into its slice.
+    std::vector<T> staged_values(offset), staged_gradients(offset);
+    std::size_t staged = 0;
+    for (auto& l : layers_) {
+        l->bind(staged_values.data() + staged, staged_gradients.data() + staged);
+        staged += l->parameter_count();
+    }
     this->set_parameter_list(std::move(list));
     this->allocate_parameters();
     bind_children();
