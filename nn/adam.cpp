@@ -1,0 +1,83 @@
+#include "nn/adam.hpp"
+
+#include <cmath>
+
+#include "nn/fused_multiply_add.hpp"
+
+namespace vecnn {
+
+namespace {
+
+template <class T>
+struct AdamCoefficients {
+    T beta1, one_minus_beta1, beta2, one_minus_beta2, weight_decay, eps;
+    T bias_correction2_sqrt, neg_step_size;
+};
+
+// One pass over the flat block; weight decay is a template parameter so the
+// loop has no branch and vectorises.
+template <bool Decay, class T>
+void adam_pass(T* __restrict p, const T* __restrict grad, T* __restrict m, T* __restrict v, std::size_t n,
+               const AdamCoefficients<T>& c) {
+    using detail::fused_multiply_add;
+    for (std::size_t i = 0; i < n; ++i) {
+        T g = grad[i];
+        if constexpr (Decay) g = fused_multiply_add(c.weight_decay, p[i], g);  // grad.add(p, alpha=wd)
+        m[i] = fused_multiply_add(c.one_minus_beta1, g, m[i] * c.beta1);       // mul_(b1).add_(g, alpha=1-b1)
+        v[i] = fused_multiply_add(c.one_minus_beta2 * g, g, v[i] * c.beta2);   // mul_(b2).addcmul_(g, g, value=1-b2)
+        const T denom = std::sqrt(v[i]) / c.bias_correction2_sqrt + c.eps;    // (v.sqrt() / bc2_sqrt).add_(eps)
+        p[i] = p[i] + (c.neg_step_size * m[i]) / denom;                       // addcdiv_(m, denom, value=-step_size)
+    }
+}
+
+}  // namespace
+
+template <class T>
+Adam<T>::Adam(Layer<T>& model, AdamOptions options) : Optimizer<T>(model, options.lr, "Adam"), options_(options) {
+    using detail::check_option;
+    check_option(std::isfinite(options.eps) && options.eps >= 0, "Adam", "eps", options.eps, "finite and >= 0");
+    check_option(options.beta1 >= 0 && options.beta1 < 1, "Adam", "beta1", options.beta1, "in [0, 1)");
+    check_option(options.beta2 >= 0 && options.beta2 < 1, "Adam", "beta2", options.beta2, "in [0, 1)");
+    check_option(std::isfinite(options.weight_decay) && options.weight_decay >= 0, "Adam", "weight_decay",
+                 options.weight_decay, "finite and >= 0");
+    exp_avg_ = this->add_buffer("exp_avg");
+    exp_avg_sq_ = this->add_buffer("exp_avg_sq");
+}
+
+template <class T>
+AdamOptions Adam<T>::options() const {
+    AdamOptions o = options_;
+    o.lr = this->lr();
+    return o;
+}
+
+template <class T>
+std::string Adam<T>::describe() const {
+    using detail::format_number;
+    return "adam(lr=" + format_number(this->lr()) + ", beta1=" + format_number(options_.beta1) +
+           ", beta2=" + format_number(options_.beta2) + ", eps=" + format_number(options_.eps) +
+           ", weight_decay=" + format_number(options_.weight_decay) + ")";
+}
+
+template <class T>
+void Adam<T>::update(T* parameters, const T* gradients, std::size_t n, std::size_t step) {
+    // PyTorch computes these from Python floats (doubles), `beta ** step`
+    // with C's pow, and rounds them to the dtype only inside the kernels.
+    const double t = static_cast<double>(step);
+    const double bias_correction1 = 1.0 - std::pow(options_.beta1, t);
+    const double bias_correction2 = 1.0 - std::pow(options_.beta2, t);
+    const double step_size = this->lr() / bias_correction1;
+    const AdamCoefficients<T> c{static_cast<T>(options_.beta1),        static_cast<T>(1.0 - options_.beta1),
+                                static_cast<T>(options_.beta2),        static_cast<T>(1.0 - options_.beta2),
+                                static_cast<T>(options_.weight_decay), static_cast<T>(options_.eps),
+                                static_cast<T>(std::sqrt(bias_correction2)), static_cast<T>(-step_size)};
+    T* m = this->buffer(exp_avg_);
+    T* v = this->buffer(exp_avg_sq_);
+    if (options_.weight_decay != 0) adam_pass<true>(parameters, gradients, m, v, n, c);
+    else adam_pass<false>(parameters, gradients, m, v, n, c);
+}
+
+template class Adam<float>;
+template class Adam<double>;
+
+}  // namespace vecnn
