@@ -115,7 +115,7 @@ private:
     Optimizer<T>& optimizer_;
     TrainOptions options_;
     Rng rng_;
-    std::string epoch_rng_;
+    Rng epoch_rng_;  // a copy (cheap), serialised only by state()
     std::vector<std::size_t> order_;
     std::size_t epoch_ = 0;
     std::size_t step_ = 0;

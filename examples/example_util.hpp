@@ -1,0 +1,42 @@
+// What every example does around its training: run the same recipe on both
+// engines, time it, and print one comparison table.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <string>
+
+#include "nn/trainer.hpp"
+
+namespace vecnn::examples {
+
+struct EngineRun {
+    Engine engine;
+    Evaluation result;
+    double seconds = 0;
+};
+
+// Runs `train` (which builds, trains and evaluates one model) on `engine` and times it.
+inline EngineRun timed_run(Engine engine, const std::function<Evaluation(Engine)>& train) {
+    const auto start = std::chrono::steady_clock::now();
+    EngineRun run{engine, train(engine), 0};
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return run;
+}
+
+inline void print_comparison(const EngineRun& vectorized, const EngineRun& loop, bool show_accuracy) {
+    std::printf("%-11s %12s %10s %10s\n", "engine", "loss", show_accuracy ? "accuracy" : "", "seconds");
+    for (const EngineRun* r : {&vectorized, &loop}) {
+        std::printf("%-11s %12.6g ", to_string(r->engine), r->result.loss);
+        if (show_accuracy) {
+            std::printf("%9.2f%% ", 100 * r->result.accuracy);
+        } else {
+            std::printf("%10s ", "");
+        }
+        std::printf("%10.3f\n", r->seconds);
+    }
+    std::printf("loop/vectorized time ratio: %.2f\n", loop.seconds / vectorized.seconds);
+}
+
+}  // namespace vecnn::examples

@@ -1,0 +1,237 @@
+#include "nn/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <sstream>
+#include <stdexcept>
+
+#include "nn/optimizer.hpp"
+#include "tensor/shape_check.hpp"
+
+namespace vecnn {
+
+template <class T>
+Trainer<T>::Trainer(Layer<T>& model, Loss<T>& loss, Optimizer<T>& optimizer, TrainOptions options)
+    : model_(model), loss_(loss), optimizer_(optimizer), options_(options), rng_(options.seed), epoch_rng_(options.seed) {
+    if (options_.batch_size == 0) throw std::invalid_argument("trainer: batch size must be at least 1");
+    if (options_.accumulate == 0 || options_.accumulate > options_.batch_size) {
+        throw std::invalid_argument("trainer: accumulate " + std::to_string(options_.accumulate) +
+                                    " must be between 1 and the batch size " + std::to_string(options_.batch_size));
+    }
+    if (options_.eval_batch == 0) throw std::invalid_argument("trainer: eval batch must be at least 1");
+}
+
+template <class T>
+bool Trainer<T>::finished() const {
+    return options_.max_steps > 0 ? step_ >= options_.max_steps : epoch_ >= options_.epochs;
+}
+
+template <class T>
+TrainerState Trainer<T>::state() const {
+    std::ostringstream now, epoch_start;
+    rng_.save(now);
+    epoch_rng_.save(epoch_start);
+    return TrainerState{epoch_, step_, position_, epoch_start.str(), now.str()};
+}
+
+template <class T>
+void Trainer<T>::restore(const TrainerState& state) {
+    epoch_ = state.epoch;
+    step_ = state.step;
+    position_ = state.position;
+    std::istringstream in(state.rng);
+    rng_.load(in);
+    std::istringstream epoch_start(state.epoch_rng);
+    epoch_rng_.load(epoch_start);
+}
+
+template <class T>
+void Trainer<T>::validate(const DataSetView<T>& data, const char* what) const {
+    if (data.rows() == 0) throw std::invalid_argument(std::string("trainer: the ") + what + " set has no rows");
+    if (!data.has_labels() && data.target_rows.rows() != data.rows()) {
+        throw std::invalid_argument(std::string("trainer: the ") + what + " set has features " +
+                                    to_string(data.features.shape) + " but targets " +
+                                    to_string(data.target_rows.shape));
+    }
+}
+
+// Draws this epoch's row order. The Rng state before the draw is kept so a
+// run resumed in the middle of the epoch redraws the very same order.
+template <class T>
+void Trainer<T>::begin_epoch(std::size_t rows) {
+    if (position_ == 0) {
+        epoch_rng_ = rng_;
+    } else {
+        rng_ = epoch_rng_;
+    }
+    order_.resize(rows);
+    std::iota(order_.begin(), order_.end(), std::size_t{0});
+    if (options_.shuffle) {
+        for (std::size_t i = rows; i-- > 1;) std::swap(order_[i], order_[rng_.below(i + 1)]);  // Fisher-Yates
+    }
+}
+
+template <class T>
+typename Trainer<T>::Batch Trainer<T>::gather(const DataSetView<T>& data, std::size_t start, std::size_t count) {
+    const std::size_t cols = data.features.cols();
+    Batch b;
+    if (!options_.shuffle) {  // rows in order are contiguous: views, no copy
+        b.x = ConstView<T>(data.features.data + start * cols, count, cols);
+        if (data.has_labels()) {
+            b.targets = Targets<T>(data.labels + start, count);
+        } else {
+            const std::size_t tc = data.target_rows.cols();
+            b.targets = Targets<T>(ConstView<T>(data.target_rows.data + start * tc, count, tc));
+        }
+        return b;
+    }
+    ensure_shape(batch_x_, count, cols);
+    for (std::size_t i = 0; i < count; ++i) {
+        const T* src = data.features.data + order_[start + i] * cols;
+        std::copy(src, src + cols, batch_x_.data() + i * cols);
+    }
+    b.x = batch_x_;
+    if (data.has_labels()) {
+        batch_labels_.resize(count);
+        for (std::size_t i = 0; i < count; ++i) batch_labels_[i] = data.labels[order_[start + i]];
+        b.targets = Targets<T>(batch_labels_.data(), count);
+    } else {
+        const std::size_t tc = data.target_rows.cols();
+        ensure_shape(batch_rows_, count, tc);
+        for (std::size_t i = 0; i < count; ++i) {
+            const T* src = data.target_rows.data + order_[start + i] * tc;
+            std::copy(src, src + tc, batch_rows_.data() + i * tc);
+        }
+        b.targets = Targets<T>(batch_rows_);
+    }
+    return b;
+}
+
+// Adds the rows of `out` whose argmax matches the target to `correct`.
+// Classification means labels, or target rows of two or more columns.
+template <class T>
+void Trainer<T>::count_correct(const DataSetView<T>& data, ConstView<T> out, std::size_t start, std::size_t count,
+                               bool shuffled, std::size_t& correct, bool& classification) const {
+    classification = data.has_labels() || data.target_rows.cols() >= 2;
+    if (!classification) return;
+    for (std::size_t i = 0; i < count; ++i) {
+        const std::size_t row = shuffled ? order_[start + i] : start + i;
+        const std::size_t predicted = argmax_row(out, i);
+        const std::size_t expected = data.has_labels() ? static_cast<std::size_t>(data.labels[row])
+                                                       : argmax_row(data.target_rows, row);
+        correct += predicted == expected ? 1 : 0;
+    }
+}
+
+template <class T>
+void Trainer<T>::fit(const DataSetView<T>& train, const DataSetView<T>* validation) {
+    validate(train, "training");
+    if (validation) validate(*validation, "validation");
+    const std::size_t n = train.rows();
+    const std::size_t batch = options_.batch_size;
+    if (options_.drop_last && n < batch) {
+        throw std::invalid_argument("trainer: drop_last with batch size " + std::to_string(batch) +
+                                    " larger than the " + std::to_string(n) + " training rows leaves no batch");
+    }
+    if (position_ >= n) position_ = 0;  // resumed onto a smaller data set: start the epoch over
+    const std::size_t micro = (batch + options_.accumulate - 1) / options_.accumulate;
+
+    using clock = std::chrono::steady_clock;
+    while (!finished()) {
+        begin_epoch(n);
+        const auto started = clock::now();
+        double loss_sum = 0;
+        std::size_t seen = 0, correct = 0;
+        bool classification = false;
+        bool stopped_mid_epoch = false;
+
+        while (position_ < n) {
+            const std::size_t rows = std::min(batch, n - position_);
+            if (rows < batch && options_.drop_last) break;
+            model_.zero_grad();
+            double step_loss = 0;
+            for (std::size_t off = 0; off < rows; off += micro) {
+                const std::size_t m = std::min(micro, rows - off);
+                const Batch b = gather(train, position_ + off, m);
+                const Matrix<T>& out = model_.forward(b.x);
+                const T l = loss_.forward(out, b.targets);
+                if (!std::isfinite(static_cast<double>(l))) {
+                    throw std::runtime_error("training diverged: the loss is " + std::to_string(l) + " at epoch " +
+                                             std::to_string(epoch_ + 1) + ", step " + std::to_string(step_ + 1) +
+                                             " (rows " + std::to_string(position_ + off) + ".." +
+                                             std::to_string(position_ + off + m - 1) +
+                                             " of the epoch); parameters were not updated");
+                }
+                const double weight = static_cast<double>(m) / static_cast<double>(rows);
+                step_loss += weight * static_cast<double>(l);
+                count_correct(train, out, position_ + off, m, options_.shuffle, correct, classification);
+                model_.backward(loss_.backward(static_cast<T>(weight)), false);
+            }
+            const std::size_t next = position_ + rows;
+            const bool epoch_ends = next >= n || (options_.drop_last && n - next < batch);
+            StepInfo info{epoch_, step_ + 1, rows, step_loss, false, next, n};
+            info.last = options_.max_steps > 0 ? step_ + 1 >= options_.max_steps
+                                               : epoch_ends && epoch_ + 1 >= options_.epochs;
+            if (before_update) before_update(info);
+            optimizer_.step();
+            ++step_;
+            position_ = next;
+            loss_sum += step_loss * static_cast<double>(rows);
+            seen += rows;
+            if (on_step) on_step(info);
+            if (options_.max_steps > 0 && step_ >= options_.max_steps && !epoch_ends) {
+                stopped_mid_epoch = true;
+                break;
+            }
+        }
+        if (stopped_mid_epoch) break;
+
+        const double seconds = std::chrono::duration<double>(clock::now() - started).count();
+        position_ = 0;
+        ++epoch_;
+        EpochInfo e;
+        e.epoch = epoch_;
+        e.step = step_;
+        e.train.rows = seen;
+        e.train.loss = seen ? loss_sum / static_cast<double>(seen) : std::numeric_limits<double>::quiet_NaN();
+        if (classification && seen) e.train.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
+        e.seconds = seconds;
+        e.samples_per_s = seconds > 0 ? static_cast<double>(seen) / seconds : 0;
+        e.lr = optimizer_.lr();
+        if (validation) {
+            e.has_validation = true;
+            e.validation = evaluate(*validation);
+        }
+        if (on_epoch) on_epoch(e);
+    }
+}
+
+template <class T>
+Evaluation Trainer<T>::evaluate(const DataSetView<T>& data) {
+    validate(data, "evaluation");
+    Evaluation result;
+    double loss_sum = 0;
+    std::size_t correct = 0;
+    bool classification = false;
+    const std::size_t cols = data.features.cols();
+    for (std::size_t start = 0; start < data.rows(); start += options_.eval_batch) {
+        const std::size_t m = std::min(options_.eval_batch, data.rows() - start);
+        const ConstView<T> x(data.features.data + start * cols, m, cols);
+        const Matrix<T>& out = model_.forward(x);
+        Targets<T> targets = data.has_labels() ? Targets<T>(data.labels + start, m)
+                                               : Targets<T>(ConstView<T>(data.target_rows.data + start * data.target_rows.cols(),
+                                                                         m, data.target_rows.cols()));
+        loss_sum += static_cast<double>(loss_.forward(out, targets)) * static_cast<double>(m);
+        count_correct(data, out, start, m, false, correct, classification);
+    }
+    result.rows = data.rows();
+    result.loss = loss_sum / static_cast<double>(data.rows());
+    if (classification) result.accuracy = static_cast<double>(correct) / static_cast<double>(data.rows());
+    return result;
+}
+
+template class Trainer<float>;
+template class Trainer<double>;
+
+}  // namespace vecnn
