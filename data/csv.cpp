@@ -64,7 +64,9 @@ CsvTable read_csv(const std::string& path) {
 CsvTable parse_csv(const char* text, std::size_t size, const std::string& source) {
     CsvTable t;
     const std::string_view all(text, size);
-    std::size_t pos = 0;
+    // Spreadsheet exports often start with a UTF-8 byte-order mark; left in,
+    // it would turn a first data row into a "header" and drop it silently.
+    std::size_t pos = all.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
     std::size_t line_no = 0;
     std::size_t width_line = 0;  // the line that fixed the width, named when another differs
     bool first = true;

@@ -1,7 +1,8 @@
 // Numeric CSV tables: comma-separated numbers, one sample per line, every row
 // the same width. The first line is taken as a header when any of its fields
-// is text (neither a number nor empty). Blank lines are skipped, CRLF line ends and spaces around
-// fields are accepted, and a field may be wrapped in double quotes.
+// is text (neither a number nor empty). Blank lines are skipped; CRLF line
+// ends, spaces around fields, fields wrapped in double quotes and a leading
+// UTF-8 byte-order mark are accepted.
 //
 // Errors throw std::runtime_error naming the file, line and column (both
 // 1-based, as an editor shows them): a field that is not a number, an empty

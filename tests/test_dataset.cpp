@@ -42,6 +42,8 @@ TEST_CASE("features from CSV: header, CRLF, blank lines, spaces, quotes, signs, 
 
     write_text(dir / "plain.txt", "1,2\n3,4");  // no header, no final newline, any extension
     CHECK(flat(load_features<float>(dir / "plain.txt")) == std::vector<float>{1, 2, 3, 4});
+    write_text(dir / "bom.csv", "\xEF\xBB\xBF" "1,2\n3,4\n");  // a byte-order mark is not a header
+    CHECK(flat(load_features<float>(dir / "bom.csv")) == std::vector<float>{1, 2, 3, 4});
 
     const CsvTable t = read_csv(dir / "x.csv");
     CHECK(t.header == std::vector<std::string>{"x0", "x1", "x2"});
