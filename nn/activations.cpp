@@ -22,8 +22,10 @@ const Matrix<T>& Activation<T>::forward(ConstView<T> input) {
 template <class T>
 const Matrix<T>& Activation<T>::backward(ConstView<T> output_gradient, bool need_input_gradient) {
     if (!has_output_) throw std::logic_error(name_ + " backward: called before forward");
-    require_same_shape((name_ + " backward").c_str(), "upstream gradient", output_gradient.shape, "output",
-                       shape_of(output_));
+    if (output_gradient.shape != shape_of(output_)) {  // the message is built only on failure: no hot-path allocation
+        require_same_shape((name_ + " backward").c_str(), "upstream gradient", output_gradient.shape, "output",
+                           shape_of(output_));
+    }
     if (!need_input_gradient) return input_gradient_;  // no parameters: nothing else to do
     ensure_shape(input_gradient_, output_gradient.rows(), output_gradient.cols());
     if (this->engine_ == Engine::vectorized) {

@@ -67,8 +67,10 @@ const Matrix<T>& Linear<T>::forward(ConstView<T> input) {
 template <class T>
 const Matrix<T>& Linear<T>::backward(ConstView<T> output_gradient, bool need_input_gradient) {
     if (!has_input_) throw std::logic_error(describe() + " backward: called before forward");
-    require_same_shape((describe() + " backward").c_str(), "upstream gradient", output_gradient.shape, "output",
-                       shape_of(output_));
+    if (output_gradient.shape != shape_of(output_)) {  // the message is built only on failure: no hot-path allocation
+        require_same_shape((describe() + " backward").c_str(), "upstream gradient", output_gradient.shape, "output",
+                           shape_of(output_));
+    }
     if (this->engine_ == Engine::vectorized) {
         vectorized::gemm<T>(true, false, T(1), output_gradient, input_, T(1), weight_gradient());
         vectorized::add_column_sums<T>(output_gradient, bias_gradient());

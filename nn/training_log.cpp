@@ -90,9 +90,9 @@ void TrainingLog::epoch(const EpochInfo& e) {
     }
     std::snprintf(buf, sizeof buf, "  %.0f samples/s  %.2fs (elapsed %.1fs)", e.samples_per_s, e.seconds, elapsed);
     line << buf;
-    logger()->info(line.str());
+    if (options_.human_lines) logger()->info(line.str());
 
-    if (json_) {
+    if (json_.is_open()) {
         json_ << "{\"epoch\":" << e.epoch << ",\"step\":" << e.step << ",\"loss\":" << json_number(e.train.loss)
               << ",\"accuracy\":" << json_number(e.train.accuracy);
         if (e.has_validation) {

@@ -27,6 +27,7 @@ std::shared_ptr<spdlog::logger> logger();
 struct TrainingLogOptions {
     std::string json_path;       // empty: no JSON lines
     bool progress = true;        // only ever drawn when stderr is a terminal
+    bool human_lines = true;     // the per-epoch line through spdlog
     std::size_t total_epochs = 0;
     std::string prefix;          // e.g. "[loop] " to tell runs apart
 };

@@ -24,5 +24,8 @@ struct CommandVerdict {
 };
 
 void add_gradcheck_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace vecnn::cli

@@ -9,7 +9,10 @@
 int main(int argc, char** argv) {
     CLI::App app{"vecnn: train small neural networks on vectorized or loop engines"};
     app.require_subcommand(1);
+    vecnn::cli::add_train_command(app);
+    vecnn::cli::add_predict_command(app);
     vecnn::cli::add_gradcheck_command(app);
+    vecnn::cli::add_bench_command(app);
     try {
         app.parse(argc, argv);  // the chosen subcommand runs in its callback
     } catch (const CLI::ParseError& e) {

@@ -1,0 +1,102 @@
+#include "nn/training_checkpoint.hpp"
+
+#include <stdexcept>
+
+#include "nn/checkpoint.hpp"
+#include "tensor/npz.hpp"
+
+namespace vecnn {
+namespace {
+
+const std::string optimizer_prefix = "optimizer.";
+const std::string trainer_prefix = "trainer.";
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+NpyArray text_array(const std::string& text) {
+    return make_npy(reinterpret_cast<const std::uint8_t*>(text.data()), {text.size()}, "|u1");
+}
+
+NpyArray counter_array(std::size_t value) {
+    const std::uint64_t v = value;
+    return make_npy(&v, {1});
+}
+
+const NpyArray& require_key(const NamedArrays& arrays, const std::string& key, const std::string& path) {
+    const NpyArray* a = find_array(arrays, key);
+    if (!a) throw std::runtime_error(path + ": not a training checkpoint: key '" + key + "' is missing");
+    return *a;
+}
+
+std::string read_text(const NamedArrays& arrays, const std::string& key, const std::string& path) {
+    const auto bytes = to_vector<std::uint8_t>(require_key(arrays, key, path));
+    return std::string(bytes.begin(), bytes.end());
+}
+
+std::size_t read_counter(const NamedArrays& arrays, const std::string& key, const std::string& path) {
+    const auto v = to_vector<std::uint64_t>(require_key(arrays, key, path));
+    if (v.size() != 1) throw std::runtime_error(path + ": key '" + key + "' must hold one number");
+    return static_cast<std::size_t>(v[0]);
+}
+
+}  // namespace
+
+template <class T>
+void save_training_checkpoint(const std::string& path, const Layer<T>& model, const Optimizer<T>& optimizer,
+                              const TrainerState& state, const std::string& config) {
+    NamedArrays arrays = parameter_arrays(model, sizeof(T) == 4 ? FloatType::float32 : FloatType::float64);
+    for (const auto& [name, values] : optimizer.state()) {
+        arrays.emplace_back(optimizer_prefix + name, make_npy(values.data(), {values.size()}));
+    }
+    arrays.emplace_back(trainer_prefix + "epoch", counter_array(state.epoch));
+    arrays.emplace_back(trainer_prefix + "step", counter_array(state.step));
+    arrays.emplace_back(trainer_prefix + "position", counter_array(state.position));
+    arrays.emplace_back(trainer_prefix + "rng", text_array(state.rng));
+    arrays.emplace_back(trainer_prefix + "epoch_rng", text_array(state.epoch_rng));
+    arrays.emplace_back(trainer_prefix + "config", text_array(config));
+    write_npz(path, arrays);
+}
+
+template <class T>
+TrainerState load_training_checkpoint(const std::string& path, Layer<T>& model, Optimizer<T>& optimizer,
+                                      const std::string& config) {
+    const NamedArrays arrays = read_npz(path);
+    const std::string saved_config = read_text(arrays, trainer_prefix + "config", path);
+    if (saved_config != config) {
+        throw std::runtime_error(path + ": written by a different run (" + saved_config + "), not by this one (" +
+                                 config + ")");
+    }
+    NamedArrays parameters;
+    OptimizerState<T> optimizer_state;
+    for (const auto& [key, array] : arrays) {
+        if (starts_with(key, optimizer_prefix)) {
+            optimizer_state.emplace_back(key.substr(optimizer_prefix.size()), to_vector<T>(array));
+        } else if (!starts_with(key, trainer_prefix)) {
+            parameters.emplace_back(key, array);
+        }
+    }
+    TrainerState state;
+    state.epoch = read_counter(arrays, trainer_prefix + "epoch", path);
+    state.step = read_counter(arrays, trainer_prefix + "step", path);
+    state.position = read_counter(arrays, trainer_prefix + "position", path);
+    state.rng = read_text(arrays, trainer_prefix + "rng", path);
+    state.epoch_rng = read_text(arrays, trainer_prefix + "epoch_rng", path);
+    try {
+        optimizer.load_state(optimizer_state);  // checks everything before changing anything
+    } catch (const std::exception& e) {
+        throw std::runtime_error(path + ": optimizer state: " + e.what());
+    }
+    assign_parameters(model, parameters, path);
+    return state;
+}
+
+template void save_training_checkpoint<float>(const std::string&, const Layer<float>&, const Optimizer<float>&,
+                                              const TrainerState&, const std::string&);
+template void save_training_checkpoint<double>(const std::string&, const Layer<double>&, const Optimizer<double>&,
+                                               const TrainerState&, const std::string&);
+template TrainerState load_training_checkpoint<float>(const std::string&, Layer<float>&, Optimizer<float>&,
+                                                      const std::string&);
+template TrainerState load_training_checkpoint<double>(const std::string&, Layer<double>&, Optimizer<double>&,
+                                                       const std::string&);
+
+}  // namespace vecnn

@@ -1,0 +1,31 @@
+// A training checkpoint: everything a run needs to continue bit for bit, in
+// ONE .npz (so it is written atomically as a whole):
+//   "0.weight", "0.bias", ...    the parameters, state_dict keys, model dtype
+//   "optimizer.<name>"           the optimizer's state arrays (step, buffers)
+//   "trainer.epoch|step|position" counters (uint64)
+//   "trainer.rng", "trainer.epoch_rng"  the shuffling Rng's state (text bytes)
+//   "trainer.config"             what the run was (model, dtype, optimizer),
+//                                so a checkpoint is never resumed into another run
+// numpy.load opens it; the parameter keys load into PyTorch as they are.
+#pragma once
+
+#include <string>
+
+#include "nn/layer.hpp"
+#include "nn/optimizer_base.hpp"
+#include "nn/trainer.hpp"
+
+namespace vecnn {
+
+template <class T>
+void save_training_checkpoint(const std::string& path, const Layer<T>& model, const Optimizer<T>& optimizer,
+                              const TrainerState& state, const std::string& config);
+
+// Restores model, optimizer and returns the trainer state. Throws
+// std::runtime_error naming the file and the key on any mismatch, including
+// a checkpoint written for a different `config`.
+template <class T>
+TrainerState load_training_checkpoint(const std::string& path, Layer<T>& model, Optimizer<T>& optimizer,
+                                      const std::string& config);
+
+}  // namespace vecnn

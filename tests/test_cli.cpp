@@ -1,0 +1,211 @@
+// The `vecnn` command line end to end: train, predict, gradcheck and resume
+// work; every user mistake gets one clear message on stderr and a non-zero
+// exit status, never a crash or a stack trace.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+
+#include "nn/checkpoint.hpp"
+#include "tensor/npy.hpp"
+#include "tensor/random.hpp"
+#include "tests/cli_runner.hpp"
+
+using namespace vecnn;
+using vecnn::test::run_vecnn;
+using vecnn::test::TempDir;
+
+namespace {
+
+const std::string kSpec = "'linear(4,16),relu,linear(16,3)'";
+
+// Three separable classes in 4 features; written as .npy into `dir`.
+void write_data(const TempDir& dir, std::size_t n = 120) {
+    Rng rng(3);
+    std::vector<float> x(n * 4);
+    std::vector<std::int64_t> y(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        y[i] = static_cast<std::int64_t>(i % 3);
+        for (std::size_t j = 0; j < 4; ++j) {
+            x[i * 4 + j] = static_cast<float>(rng.uniform(-0.3, 0.3) + (j == static_cast<std::size_t>(y[i]) ? 1.0 : 0.0));
+        }
+    }
+    write_npy(dir / "x.npy", make_npy(x.data(), {n, 4}));
+    write_npy(dir / "y.npy", make_npy(y.data(), {n}));
+}
+
+std::string train_args(const TempDir& dir) {
+    return "train --quiet --model " + kSpec + " --x '" + (dir / "x.npy") + "' --y '" + (dir / "y.npy") + "'";
+}
+
+// The failure contract: non-zero exit (not a signal), one message that
+// contains every fragment, nothing that looks like a crash.
+void check_fails(const test::CommandResult& r, std::initializer_list<std::string> fragments) {
+    INFO("stderr: " << r.err);
+    CHECK(r.status > 0);
+    for (const auto& f : fragments) CHECK(r.err.find(f) != std::string::npos);
+    CHECK(r.err.find("terminate called") == std::string::npos);
+    CHECK(r.err.find("Aborted") == std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("train, save, predict: the saved model predicts its training data") {
+    TempDir dir("cli");
+    write_data(dir);
+    const auto r = run_vecnn(train_args(dir) + " --epochs 20 --lr 0.1 --momentum 0.9 --batch-size 16 --val-x '" +
+                             (dir / "x.npy") + "' --val-y '" + (dir / "y.npy") + "' --save '" + (dir / "p.npz") +
+                             "' --log-json '" + (dir / "log.jsonl") + "'");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    // the JSON log: one object per epoch with the promised fields
+    std::ifstream log(dir / "log.jsonl");
+    std::string line, last;
+    int lines = 0;
+    while (std::getline(log, line)) {
+        ++lines;
+        last = line;
+    }
+    CHECK(lines == 20);
+    for (const char* field : {"\"epoch\":20", "\"step\":", "\"loss\":", "\"accuracy\":", "\"val_loss\":",
+                              "\"val_accuracy\":", "\"samples_per_s\":", "\"lr\":0.1"}) {
+        CHECK(last.find(field) != std::string::npos);
+    }
+    const auto p = run_vecnn("predict --model " + kSpec + " --params '" + (dir / "p.npz") + "' --x '" +
+                             (dir / "x.npy") + "' --out '" + (dir / "out.npy") + "'");
+    INFO(p.err);
+    REQUIRE(p.status == 0);
+    const NpyArray out = read_npy(dir / "out.npy");
+    REQUIRE(out.shape == std::vector<std::size_t>{120, 3});
+    const auto values = to_vector<float>(out);
+    int correct = 0;
+    for (std::size_t i = 0; i < 120; ++i) {
+        std::size_t best = 0;
+        for (std::size_t j = 1; j < 3; ++j) best = values[i * 3 + j] > values[i * 3 + best] ? j : best;
+        correct += best == i % 3;
+    }
+    CHECK(correct >= 114);  // >= 95%: the classes are separable
+}
+
+TEST_CASE("CSV features and targets train like .npy") {
+    TempDir dir("cli");
+    {
+        std::ofstream x(dir / "x.csv"), y(dir / "y.csv");
+        x << "a,b,c,d\n";
+        for (int i = 0; i < 30; ++i) {
+            x << (i % 3 == 0) << "," << (i % 3 == 1) << "," << (i % 3 == 2) << ",0.5\n";
+            y << i % 3 << "\n";
+        }
+    }
+    const auto r = run_vecnn("train --quiet --model " + kSpec + " --x '" + (dir / "x.csv") + "' --y '" +
+                             (dir / "y.csv") + "' --epochs 2");
+    INFO(r.err);
+    CHECK(r.status == 0);
+}
+
+TEST_CASE("--resume: 1 epoch, stop, resume to 2 epochs == 2 epochs straight, bit for bit") {
+    TempDir dir("cli");
+    write_data(dir);
+    const std::string common = train_args(dir) + " --optimizer adam --lr 0.01 --batch-size 16 --seed 4";
+    REQUIRE(run_vecnn(common + " --epochs 2 --save '" + (dir / "straight.npz") + "'").status == 0);
+    REQUIRE(run_vecnn(common + " --epochs 1 --resume '" + (dir / "run") + "'").status == 0);
+    const auto resumed = run_vecnn(common + " --epochs 2 --resume '" + (dir / "run") + "' --save '" +
+                                   (dir / "resumed.npz") + "'");
+    INFO(resumed.err);
+    REQUIRE(resumed.status == 0);
+    const auto a = load_arrays(dir / "straight.npz");
+    const auto b = load_arrays(dir / "resumed.npz");
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        CHECK(a[i].first == b[i].first);
+        CHECK(a[i].second.bytes == b[i].second.bytes);
+    }
+    // a different run refuses the checkpoint
+    const auto other = run_vecnn(train_args(dir) + " --optimizer sgd --epochs 2 --resume '" + (dir / "run") + "'");
+    check_fails(other, {"checkpoint.npz", "different run"});
+}
+
+TEST_CASE("gradcheck prints a table and passes; exit status tells the verdict") {
+    const auto r = run_vecnn("gradcheck --model 'linear(3,5),sigmoid,linear(5,2)' --loss cross-entropy --engine loop");
+    INFO(r.err);
+    CHECK(r.status == 0);
+    CHECK(r.out.find("0.weight") != std::string::npos);
+    CHECK(r.out.find("PASSED") != std::string::npos);
+    // An impossible tolerance makes the same check fail with a report and status 1.
+    const auto strict = run_vecnn("gradcheck --model 'linear(3,5),sigmoid,linear(5,2)' --atol 0 --rtol 0");
+    CHECK(strict.status == 1);
+    CHECK(strict.out.find("FAILED") != std::string::npos);
+}
+
+TEST_CASE("every user mistake: one clear message, non-zero exit") {
+    TempDir dir("cli");
+    write_data(dir);
+    const std::string base = train_args(dir);
+
+    SUBCASE("unknown flag") { check_fails(run_vecnn(base + " --bogus 3"), {"--bogus"}); }
+    SUBCASE("no subcommand") { CHECK(run_vecnn("").status > 0); }
+    SUBCASE("bad model spec") {
+        check_fails(run_vecnn("train --model 'linear(4,16),relu,linaer(16,3)' --x '" + (dir / "x.npy") + "' --y '" +
+                              (dir / "y.npy") + "'"),
+                    {"linaer(16,3)", "unknown layer"});
+    }
+    SUBCASE("missing file") { check_fails(run_vecnn(base + " --val-x nowhere.npy --val-y nowhere.npy"), {"nowhere.npy"}); }
+    SUBCASE("malformed .npy") {
+        std::ofstream(dir / "bad.npy") << "this is not numpy";
+        check_fails(run_vecnn("train --model " + kSpec + " --x '" + (dir / "bad.npy") + "' --y '" + (dir / "y.npy") + "'"),
+                    {"bad.npy"});
+    }
+    SUBCASE("features that do not fit the model") {
+        check_fails(run_vecnn("train --model 'linear(5,3)' --x '" + (dir / "x.npy") + "' --y '" + (dir / "y.npy") + "'"),
+                    {"x.npy", "(120, 4)", "5 features"});
+    }
+    SUBCASE("label out of range") {
+        check_fails(run_vecnn("train --model 'linear(4,2)' --x '" + (dir / "x.npy") + "' --y '" + (dir / "y.npy") + "'"),
+                    {"y.npy", "2"});
+    }
+    SUBCASE("targets and features differ in rows") {
+        std::vector<std::int64_t> few{0, 1, 2};
+        write_npy(dir / "few.npy", make_npy(few.data(), {3}));
+        check_fails(run_vecnn("train --model " + kSpec + " --x '" + (dir / "x.npy") + "' --y '" + (dir / "few.npy") + "'"),
+                    {"few.npy", "3 targets", "120 rows"});
+    }
+    SUBCASE("NaN in the features") {
+        std::vector<float> x(8, 1.0f);
+        x[5] = std::numeric_limits<float>::quiet_NaN();
+        write_npy(dir / "nan.npy", make_npy(x.data(), {2, 4}));
+        std::vector<std::int64_t> y{0, 1};
+        write_npy(dir / "y2.npy", make_npy(y.data(), {2}));
+        check_fails(run_vecnn("train --model " + kSpec + " --x '" + (dir / "nan.npy") + "' --y '" + (dir / "y2.npy") + "'"),
+                    {"nan.npy"});
+    }
+    SUBCASE("mse with class indices") { check_fails(run_vecnn(base + " --loss mse"), {"y.npy", "mse"}); }
+    SUBCASE("an option the optimizer does not have") {
+        check_fails(run_vecnn(base + " --optimizer adam --momentum 0.9"), {"momentum"});
+    }
+    SUBCASE("--epochs and --steps together") { check_fails(run_vecnn(base + " --epochs 2 --steps 3"), {"--steps"}); }
+    SUBCASE("--val-x without --val-y") { check_fails(run_vecnn(base + " --val-x '" + (dir / "x.npy") + "'"), {"--val-y"}); }
+    SUBCASE("accumulate larger than the batch") {
+        check_fails(run_vecnn(base + " --batch-size 4 --accumulate 5"), {"accumulate"});
+    }
+    SUBCASE("--init with the wrong parameters names the key") {
+        REQUIRE(run_vecnn("train --quiet --model 'linear(4,8),relu,linear(8,3)' --x '" + (dir / "x.npy") + "' --y '" +
+                          (dir / "y.npy") + "' --save '" + (dir / "other.npz") + "'")
+                    .status == 0);
+        check_fails(run_vecnn(base + " --init '" + (dir / "other.npz") + "'"), {"0.weight", "(16, 4)", "(8, 4)"});
+    }
+    SUBCASE("predict with parameters of another model") {
+        REQUIRE(run_vecnn(base + " --save '" + (dir / "p.npz") + "'").status == 0);
+        check_fails(run_vecnn("predict --model 'linear(4,16),relu,linear(16,2)' --params '" + (dir / "p.npz") +
+                              "' --x '" + (dir / "x.npy") + "' --out '" + (dir / "o.npy") + "'"),
+                    {"2.weight"});
+    }
+    SUBCASE("diverging training names epoch and step, writes no --save, keeps the last checkpoint") {
+        const std::string run = base + " --loss cross-entropy --lr 1e30 --batch-size 8 --no-shuffle --resume '" +
+                                (dir / "ck") + "' --save '" + (dir / "never.npz") + "'";
+        const auto r = run_vecnn(run + " --epochs 3");
+        check_fails(r, {"diverged", "epoch 1, step"});
+        CHECK_FALSE(std::filesystem::exists(dir / "never.npz"));
+    }
+}

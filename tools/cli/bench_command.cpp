@@ -1,0 +1,124 @@
+// vecnn bench: samples/s of training steps on both engines, next to the
+// GEMM-only bound measured in the same run.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include "tensor/threads.hpp"
+#include "tools/cli/commands.hpp"
+#include "tools/cli/step_bench.hpp"
+
+namespace vecnn::cli {
+namespace {
+
+struct BenchArgs {
+    std::string model;
+    std::size_t batch = 64;
+    std::string engine = "both";
+    int threads = 2;
+    double seconds = 2.0;
+    std::size_t repeats = 5;
+    std::string json;
+};
+
+struct Config {
+    std::string name, spec;
+    std::size_t batch;
+};
+
+// The configs of the performance issue (A-D), and sizes from tiny to large.
+std::vector<Config> default_suite() {
+    return {{"A", "784-256-10", 64},         {"B", "784-1024-1024-10", 256}, {"C", "2-16-16-2", 32},
+            {"D", "784-256-10", 1},          {"tiny", "16-32-4", 16},         {"mid", "256-512-512-10", 128},
+            {"large", "1024-2048-2048-10", 512}};
+}
+
+std::string json_line(const Config& c, const char* engine, int threads, const StepBenchResult& r, double vs_loop) {
+    char buf[1024];
+    std::snprintf(buf, sizeof buf,
+                  "{\"config\":\"%s\",\"model\":\"%s\",\"batch\":%zu,\"engine\":\"%s\",\"threads\":%d,"
+                  "\"samples_per_s\":%.1f,\"samples_per_s_min\":%.1f,\"samples_per_s_max\":%.1f,\"step_us\":%.3f,"
+                  "\"gemm_us\":%.3f,\"gemm_fraction\":%.4f,\"gemm_bound_samples_per_s\":%.1f,\"allocs_per_step\":%.3f,"
+                  "\"parameters\":%zu,\"steps\":%zu%s}",
+                  c.name.c_str(), r.spec.c_str(), c.batch, engine, threads, r.median_samples_per_s,
+                  r.min_samples_per_s, r.max_samples_per_s, r.step_us, r.gemm_us, r.gemm_us / r.step_us,
+                  r.gemm_bound_samples_per_s, r.allocs_per_step, r.parameters, r.steps,
+                  vs_loop > 0 ? (",\"speedup_vs_loop\":" + std::to_string(vs_loop)).c_str() : "");
+    return buf;
+}
+
+void run(const BenchArgs& a) {
+    set_blas_threads(a.threads);
+    std::vector<Config> configs;
+    if (a.model.empty()) {
+        configs = default_suite();
+    } else {
+        configs.push_back({"custom", a.model, a.batch});
+    }
+    std::vector<Engine> engines;
+    if (a.engine != "loop") engines.push_back(Engine::vectorized);
+    if (a.engine != "vectorized") engines.push_back(Engine::loop);
+    std::ofstream json;
+    if (!a.json.empty()) {
+        json.open(a.json, std::ios::out | std::ios::trunc);
+        if (!json.is_open()) throw CommandError("cannot open '" + a.json + "' for writing");
+    }
+
+    std::printf("vecnn bench: float32, SGD momentum step incl. softmax cross-entropy, %d BLAS thread(s), %zu repeats\n",
+                a.threads, a.repeats);
+    std::printf("%-6s %-22s %5s %-10s %12s %23s %10s %10s %6s %7s %7s %8s\n", "config", "model", "batch", "engine",
+                "samples/s", "min-max", "us/step", "gemm us", "gemm%", "%bound", "allocs", "vec/loop");
+    for (const auto& c : configs) {
+        std::map<Engine, StepBenchResult> results;
+        for (Engine e : engines) {
+            StepBenchConfig sc;
+            sc.spec = c.spec;
+            sc.batch = c.batch;
+            sc.engine = e;
+            sc.seconds = a.seconds;
+            sc.repeats = a.repeats;
+            results[e] = bench_steps(sc);
+        }
+        for (Engine e : engines) {
+            const auto& r = results[e];
+            const bool both = results.count(Engine::loop) && results.count(Engine::vectorized);
+            const double vs_loop = both && e == Engine::vectorized
+                                       ? r.median_samples_per_s / results[Engine::loop].median_samples_per_s
+                                       : 0;
+            char range[64];
+            std::snprintf(range, sizeof range, "%.0f-%.0f", r.min_samples_per_s, r.max_samples_per_s);
+            char ratio[32] = "";
+            if (vs_loop > 0) std::snprintf(ratio, sizeof ratio, "%.1fx", vs_loop);
+            std::printf("%-6s %-22s %5zu %-10s %12.0f %23s %10.1f %10.1f %5.0f%% %6.0f%% %7.2f %8s\n", c.name.c_str(),
+                        c.spec.c_str(), c.batch, to_string(e), r.median_samples_per_s, range, r.step_us, r.gemm_us,
+                        100 * r.gemm_us / r.step_us, 100 * r.median_samples_per_s / r.gemm_bound_samples_per_s,
+                        r.allocs_per_step, ratio);
+            std::fflush(stdout);
+            if (json.is_open()) json << json_line(c, to_string(e), a.threads, r, vs_loop) << "\n";
+        }
+    }
+    if (json.is_open()) {
+        json.flush();
+        if (!json) throw CommandError("writing '" + a.json + "' failed");
+    }
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+    auto a = std::make_shared<BenchArgs>();
+    auto* cmd = app.add_subcommand("bench", "time training steps on both engines against the GEMM-only bound");
+    cmd->add_option("--model", a->model, "model spec or sizes like 784-256-10 (default: the built-in suite)");
+    cmd->add_option("--batch", a->batch, "rows per step (with --model)")->check(CLI::PositiveNumber);
+    cmd->add_option("--engine", a->engine, "vectorized | loop | both")
+        ->check(CLI::IsMember({"vectorized", "loop", "both"}));
+    cmd->add_option("--threads", a->threads, "BLAS threads")->check(CLI::PositiveNumber);
+    cmd->add_option("--seconds", a->seconds, "timed seconds per config and engine")->check(CLI::PositiveNumber);
+    cmd->add_option("--repeats", a->repeats, "repeats (median and min-max over them)")->check(CLI::PositiveNumber);
+    cmd->add_option("--json", a->json, "write one JSON object per config and engine to this file");
+    cmd->callback([a] { run(*a); });
+}
+
+}  // namespace vecnn::cli

@@ -1,0 +1,61 @@
+// vecnn predict: a trained model's outputs for every row of a features file.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "nn/checkpoint.hpp"
+#include "nn/model_spec.hpp"
+#include "tensor/npy.hpp"
+#include "tools/cli/commands.hpp"
+#include "tools/cli/model_data.hpp"
+#include "tools/cli/options.hpp"
+
+namespace vecnn::cli {
+namespace {
+
+struct PredictArgs {
+    std::string model, params, x, out;
+    std::string dtype = "float32", engine = "vectorized";
+    std::size_t batch = 1024;
+};
+
+template <class T>
+void run(const PredictArgs& a) {
+    auto model = build_model<T>(a.model, 0);
+    model->set_engine(engine_from_string(a.engine));
+    load_parameters(*model, a.params);
+    const Matrix<T> x = load_model_features<T>(a.model, a.x, "--x");
+    const std::size_t rows = x.shape()[0], cols = x.shape()[1];
+    const std::size_t outputs = spec_features(a.model).outputs;
+    std::vector<T> out(rows * outputs);
+    for (std::size_t start = 0; start < rows; start += a.batch) {  // bounded memory for large files
+        const std::size_t m = std::min(a.batch, rows - start);
+        const Matrix<T>& y = model->forward(ConstView<T>(x.data() + start * cols, m, cols));
+        std::copy(y.begin(), y.end(), out.begin() + static_cast<std::ptrdiff_t>(start * outputs));
+    }
+    write_npy(a.out, make_npy(out.data(), {rows, outputs}));
+    std::printf("wrote %zu x %zu outputs to %s\n", rows, outputs, a.out.c_str());
+}
+
+}  // namespace
+
+void add_predict_command(CLI::App& app) {
+    auto a = std::make_shared<PredictArgs>();
+    auto* cmd = app.add_subcommand("predict", "write a model's outputs for every row of a features file");
+    cmd->add_option("--model", a->model, "layer list the parameters were trained with")->required();
+    cmd->add_option("--params", a->params, "parameters (.npz, state_dict keys)")->required();
+    cmd->add_option("--x", a->x, "features: .npy, CSV or MNIST IDX")->required();
+    cmd->add_option("--out", a->out, "output .npy, (rows, outputs)")->required();
+    add_dtype_option(*cmd, a->dtype);
+    add_engine_option(*cmd, a->engine);
+    cmd->add_option("--batch", a->batch, "rows per forward pass")->check(CLI::PositiveNumber);
+    cmd->callback([a] {
+        if (a->dtype == "float64") {
+            run<double>(*a);
+        } else {
+            run<float>(*a);
+        }
+    });
+}
+
+}  // namespace vecnn::cli

@@ -1,0 +1,157 @@
+#include "tools/cli/step_bench.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+#include "nn/linear.hpp"
+#include "nn/loss.hpp"
+#include "nn/model_spec.hpp"
+#include "nn/sgd.hpp"
+#include "tensor/kernels.hpp"
+#include "tensor/random.hpp"
+#include "tools/cli/allocation_counter.hpp"
+
+namespace vecnn::cli {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+double seconds_since(clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); }
+
+// Runs `step` for about `budget` seconds (at least once); returns seconds per call.
+template <class F>
+double time_per_call(F&& step, double budget, std::size_t& calls) {
+    const auto start = clock::now();
+    std::size_t n = 0;
+    double elapsed = 0;
+    do {
+        step();
+        ++n;
+        elapsed = seconds_since(start);
+    } while (elapsed < budget);
+    calls += n;
+    return elapsed / static_cast<double>(n);
+}
+
+// One GEMM of a training step, with its own operand buffers.
+struct Gemm {
+    bool ta, tb;
+    Matrix<float> a, b, c;
+};
+
+Matrix<float> random_matrix(std::size_t r, std::size_t c, Rng& rng) {
+    Matrix<float> m = Matrix<float>::from_shape({r, c});
+    for (auto& v : m) v = static_cast<float>(rng.uniform(-1, 1));
+    return m;
+}
+
+// The GEMMs the vectorized engine runs in one step: per Linear(in, out) at
+// batch B, forward (B,in)x(out,in)^T, weight gradient (B,out)^T x (B,in),
+// and input gradient (B,out) x (out,in) except for the first layer.
+std::vector<Gemm> step_gemms(Sequential<float>& model, std::size_t batch, Rng& rng) {
+    std::vector<Gemm> gemms;
+    bool first = true;
+    for (std::size_t i = 0; i < model.size(); ++i) {
+        auto* linear = dynamic_cast<Linear<float>*>(&model.layer(i));
+        if (!linear) continue;
+        const std::size_t in = linear->in_features(), out = linear->out_features();
+        gemms.push_back({false, true, random_matrix(batch, in, rng), random_matrix(out, in, rng),
+                         random_matrix(batch, out, rng)});
+        gemms.push_back({true, false, random_matrix(batch, out, rng), random_matrix(batch, in, rng),
+                         random_matrix(out, in, rng)});
+        if (!first) {
+            gemms.push_back({false, false, random_matrix(batch, out, rng), random_matrix(out, in, rng),
+                             random_matrix(batch, in, rng)});
+        }
+        first = false;
+    }
+    return gemms;
+}
+
+}  // namespace
+
+double median(std::vector<double> values) {
+    if (values.empty()) return 0;
+    std::sort(values.begin(), values.end());
+    const std::size_t n = values.size();
+    return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+std::string expand_spec(const std::string& spec) {
+    if (spec.empty() || spec.find_first_not_of("0123456789-") != std::string::npos) return spec;
+    std::vector<std::string> dims;
+    std::size_t pos = 0;
+    while (true) {
+        const std::size_t dash = spec.find('-', pos);
+        dims.push_back(spec.substr(pos, dash - pos));
+        if (dash == std::string::npos) break;
+        pos = dash + 1;
+    }
+    if (dims.size() < 2) throw std::invalid_argument("model '" + spec + "': an MLP needs at least two sizes, e.g. 784-256-10");
+    std::string out;
+    for (std::size_t i = 0; i + 1 < dims.size(); ++i) {
+        if (i) out += ",relu,";
+        out += "linear(" + dims[i] + "," + dims[i + 1] + ")";
+    }
+    return out;
+}
+
+StepBenchResult bench_steps(const StepBenchConfig& config) {
+    if (config.repeats == 0) throw std::invalid_argument("bench: repeats must be at least 1");
+    if (config.batch == 0) throw std::invalid_argument("bench: batch must be at least 1");
+    StepBenchResult result;
+    result.spec = expand_spec(config.spec);
+    const SpecFeatures features = spec_features(result.spec);
+    auto model = build_model<float>(result.spec, config.seed);
+    model->set_engine(config.engine);
+    result.parameters = model->parameter_count();
+    CrossEntropy<float> loss;
+    loss.set_engine(config.engine);
+    SGD<float> sgd(*model, SgdOptions{0.01, 0.9});
+    Rng rng(config.seed + 1);
+    const Matrix<float> x = random_matrix(config.batch, features.inputs, rng);
+    std::vector<std::int64_t> labels(config.batch);
+    for (auto& l : labels) l = static_cast<std::int64_t>(rng.below(features.outputs));
+    const Targets<float> targets(labels);
+
+    auto step = [&] {
+        model->zero_grad();
+        loss.forward(model->forward(x), targets);
+        model->backward(loss.backward(), false);
+        sgd.step();
+    };
+    const double slice = config.seconds / static_cast<double>(config.repeats);
+    std::size_t warm = 0;
+    time_per_call(step, std::min(0.2, slice), warm);  // buffers sized, caches and BLAS threads warm
+
+    std::vector<double> step_seconds;
+    step_seconds.reserve(config.repeats);  // so the count below sees the steps' allocations only
+    const std::uint64_t allocs_before = allocation_count();
+    for (std::size_t r = 0; r < config.repeats; ++r) step_seconds.push_back(time_per_call(step, slice, result.steps));
+    result.allocs_per_step =
+        static_cast<double>(allocation_count() - allocs_before) / static_cast<double>(result.steps);
+    for (double s : step_seconds) result.samples_per_s.push_back(static_cast<double>(config.batch) / s);
+    result.median_samples_per_s = median(result.samples_per_s);
+    result.min_samples_per_s = *std::min_element(result.samples_per_s.begin(), result.samples_per_s.end());
+    result.max_samples_per_s = *std::max_element(result.samples_per_s.begin(), result.samples_per_s.end());
+    result.step_us = 1e6 * static_cast<double>(config.batch) / result.median_samples_per_s;
+
+    // The GEMM-only bound, same run, same threads: the step's GEMM calls and nothing else.
+    auto gemms = step_gemms(*model, config.batch, rng);
+    auto gemm_step = [&] {
+        for (auto& g : gemms) vectorized::gemm<float>(g.ta, g.tb, 1.0f, g.a, g.b, 1.0f, g.c);
+    };
+    std::size_t gemm_calls = 0;
+    time_per_call(gemm_step, std::min(0.1, slice / 2), gemm_calls);
+    std::vector<double> gemm_seconds;
+    for (std::size_t r = 0; r < config.repeats; ++r) {
+        gemm_seconds.push_back(time_per_call(gemm_step, std::min(0.2, slice / 2), gemm_calls));
+    }
+    const double gemm_s = median(gemm_seconds);
+    result.gemm_us = 1e6 * gemm_s;
+    result.gemm_bound_samples_per_s = static_cast<double>(config.batch) / gemm_s;
+    return result;
+}
+
+}  // namespace vecnn::cli

@@ -1,0 +1,44 @@
+// Times training steps of a model spec at a batch size on one engine:
+// forward, softmax cross-entropy (mean), backward, SGD update (momentum 0.9),
+// on a fixed random batch in float32. Also times, in the same run, the
+// step's GEMM calls alone (same shapes, flags and threads, nothing else):
+// the BLAS-only bound the step can approach.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tensor/matrix.hpp"
+
+namespace vecnn::cli {
+
+struct StepBenchConfig {
+    std::string spec;       // model spec, or "784-256-10" for a ReLU MLP
+    std::size_t batch = 64;
+    Engine engine = Engine::vectorized;
+    double seconds = 2.0;   // timed budget, split over the repeats
+    std::size_t repeats = 5;
+    std::uint64_t seed = 0;
+};
+
+struct StepBenchResult {
+    std::string spec;                     // the expanded model spec
+    std::vector<double> samples_per_s;    // one per repeat
+    double median_samples_per_s = 0, min_samples_per_s = 0, max_samples_per_s = 0;
+    double step_us = 0;                   // at the median
+    double gemm_us = 0;                   // median GEMM-only time of one step
+    double gemm_bound_samples_per_s = 0;  // batch / gemm time
+    double allocs_per_step = 0;           // heap allocations per timed step
+    std::size_t steps = 0;                // timed steps, all repeats
+    std::size_t parameters = 0;
+};
+
+// "784-256-10" -> "linear(784,256),relu,linear(256,10)"; anything else is returned as is.
+std::string expand_spec(const std::string& spec);
+
+StepBenchResult bench_steps(const StepBenchConfig& config);
+
+double median(std::vector<double> values);
+
+}  // namespace vecnn::cli

@@ -1,0 +1,167 @@
+// vecnn train: trains a model spec on features and targets from files.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+#include "data/dataset.hpp"
+#include "nn/checkpoint.hpp"
+#include "nn/loss.hpp"
+#include "nn/model_spec.hpp"
+#include "nn/optimizer_factory.hpp"
+#include "nn/trainer.hpp"
+#include "nn/training_checkpoint.hpp"
+#include "nn/training_log.hpp"
+#include "tensor/threads.hpp"
+#include "tools/cli/commands.hpp"
+#include "tools/cli/model_data.hpp"
+#include "tools/cli/options.hpp"
+
+namespace vecnn::cli {
+namespace {
+
+struct TrainArgs {
+    std::string model, loss = "cross-entropy";
+    std::string x, y, val_x, val_y;
+    std::string dtype = "float32", engine = "vectorized", optimizer = "sgd";
+    OptimizerOptions optim;
+    double lr = 0;  // 0 with lr_given false: the optimizer's default
+    std::size_t batch_size = 64, accumulate = 1, epochs = 1, steps = 0;
+    bool no_shuffle = false, drop_last = false;
+    std::uint64_t seed = 0;
+    std::string init, save, resume, dump_grads, log_json;
+    int threads = 0;
+    bool quiet = false;
+};
+
+template <class T>
+void run(const TrainArgs& a, bool lr_given) {
+    if (a.threads > 0) set_blas_threads(a.threads);
+    auto model = build_model<T>(a.model, a.seed);
+    const Engine engine = engine_from_string(a.engine);
+    model->set_engine(engine);
+    auto loss = make_loss<T>(a.loss);
+    loss->set_engine(engine);
+
+    const ModelData<T> train = load_model_data<T>(a.model, a.loss, a.x, a.y, "--x", "--y");
+    std::optional<ModelData<T>> val;
+    if (!a.val_x.empty() || !a.val_y.empty()) {
+        if (a.val_x.empty() || a.val_y.empty()) throw CommandError("--val-x and --val-y go together");
+        val.emplace(load_model_data<T>(a.model, a.loss, a.val_x, a.val_y, "--val-x", "--val-y"));
+    }
+    if (!a.init.empty()) load_parameters(*model, a.init);
+
+    OptimizerOptions optim = a.optim;
+    if (lr_given) optim.lr = a.lr;
+    auto optimizer = make_optimizer(*model, a.optimizer, optim);
+
+    TrainOptions options;
+    options.batch_size = a.batch_size;
+    options.accumulate = a.accumulate;
+    options.epochs = a.epochs;
+    options.max_steps = a.steps;
+    options.shuffle = !a.no_shuffle;
+    options.drop_last = a.drop_last;
+    options.seed = a.seed;
+    Trainer<T> trainer(*model, *loss, *optimizer, options);
+
+    // Resuming: one checkpoint file in the folder, rewritten after every epoch.
+    const std::string config = "model " + model->describe() + ", " + a.dtype + ", optimizer " + a.optimizer;
+    std::string checkpoint;
+    if (!a.resume.empty()) {
+        std::filesystem::create_directories(a.resume);
+        checkpoint = (std::filesystem::path(a.resume) / "checkpoint.npz").string();
+        if (std::filesystem::exists(checkpoint)) {
+            trainer.restore(load_training_checkpoint(checkpoint, *model, *optimizer, config));
+            if (!a.quiet) {
+                std::printf("resumed from %s at epoch %zu, step %zu\n", checkpoint.c_str(), trainer.epoch(),
+                            trainer.step());
+            }
+        }
+    }
+
+    TrainingLogOptions log_options;
+    log_options.json_path = a.log_json;
+    log_options.total_epochs = a.steps ? 0 : a.epochs;
+    log_options.progress = !a.quiet;
+    log_options.human_lines = !a.quiet;
+    TrainingLog log(log_options);
+    log.attach(trainer);
+    if (!checkpoint.empty()) {
+        auto report = trainer.on_epoch;
+        trainer.on_epoch = [&, report](const EpochInfo& e) {
+            if (report) report(e);
+            save_training_checkpoint(checkpoint, *model, *optimizer, trainer.state(), config);
+        };
+    }
+    if (!a.dump_grads.empty()) {
+        trainer.before_update = [&](const StepInfo& s) {
+            if (s.last) save_arrays(a.dump_grads, gradient_arrays(*model, sizeof(T) == 4 ? FloatType::float32
+                                                                                          : FloatType::float64));
+        };
+    }
+    if (!a.quiet) {
+        std::printf("training %s (%zu parameters), %s, %s engine, %s, batch %zu%s, %zu rows\n",
+                    model->describe().c_str(), model->parameter_count(), a.dtype.c_str(), a.engine.c_str(),
+                    optimizer->describe().c_str(), a.batch_size,
+                    a.accumulate > 1 ? (" in " + std::to_string(a.accumulate) + " micro-batches").c_str() : "",
+                    train.view.rows());
+    }
+    trainer.fit(train.view, val ? &val->view : nullptr);
+    if (!checkpoint.empty()) save_training_checkpoint(checkpoint, *model, *optimizer, trainer.state(), config);
+    if (!a.save.empty()) {
+        save_parameters(*model, a.save);
+        if (!a.quiet) std::printf("saved parameters to %s\n", a.save.c_str());
+    }
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+    auto a = std::make_shared<TrainArgs>();
+    auto* cmd = app.add_subcommand("train", "train a model on features and targets from files");
+    cmd->add_option("--model", a->model, "layer list, e.g. linear(784,256),relu,linear(256,10)")->required();
+    cmd->add_option("--loss", a->loss, "cross-entropy | mse")->check(CLI::IsMember({"cross-entropy", "mse"}));
+    cmd->add_option("--x", a->x, "features: .npy, CSV or MNIST IDX")->required();
+    cmd->add_option("--y", a->y, "targets: class indices or rows (.npy, CSV or MNIST IDX)")->required();
+    cmd->add_option("--val-x", a->val_x, "held-out features");
+    cmd->add_option("--val-y", a->val_y, "held-out targets");
+    add_dtype_option(*cmd, a->dtype);
+    add_engine_option(*cmd, a->engine);
+    cmd->add_option("--optimizer", a->optimizer, "sgd | adam")->check(CLI::IsMember({"sgd", "adam"}));
+    auto* lr = cmd->add_option("--lr", a->lr, "learning rate (default: sgd 0.01, adam 0.001)");
+    cmd->add_option("--momentum", a->optim.momentum, "sgd momentum");
+    cmd->add_option("--dampening", a->optim.dampening, "sgd dampening");
+    cmd->add_flag("--nesterov", a->optim.nesterov, "sgd Nesterov momentum");
+    cmd->add_option("--weight-decay", a->optim.weight_decay, "L2 penalty added to the gradient");
+    cmd->add_option("--beta1", a->optim.beta1, "adam beta1");
+    cmd->add_option("--beta2", a->optim.beta2, "adam beta2");
+    cmd->add_option("--eps", a->optim.eps, "adam eps");
+    cmd->add_option("--batch-size", a->batch_size, "rows per optimizer step")->check(CLI::PositiveNumber);
+    cmd->add_option("--accumulate", a->accumulate, "micro-batches per optimizer step")->check(CLI::PositiveNumber);
+    auto* epochs = cmd->add_option("--epochs", a->epochs, "epochs to train (in total, when resuming)")
+                       ->check(CLI::PositiveNumber);
+    cmd->add_option("--steps", a->steps, "optimizer steps to train instead of epochs")
+        ->check(CLI::PositiveNumber)
+        ->excludes(epochs);
+    cmd->add_flag("--no-shuffle", a->no_shuffle, "take rows in order instead of reshuffling every epoch");
+    cmd->add_flag("--drop-last", a->drop_last, "drop an epoch's last partial batch");
+    cmd->add_option("--seed", a->seed, "seed for initialisation and shuffling");
+    cmd->add_option("--init", a->init, "load parameters from this .npz instead of the random init");
+    cmd->add_option("--save", a->save, "write the trained parameters to this .npz");
+    cmd->add_option("--resume", a->resume, "folder for a checkpoint written every epoch; resumes from it if present");
+    cmd->add_option("--dump-grads", a->dump_grads, "write the last step's accumulated gradients to this .npz");
+    cmd->add_option("--log-json", a->log_json, "write one JSON object per epoch to this file");
+    cmd->add_option("--threads", a->threads, "BLAS threads")->check(CLI::PositiveNumber);
+    cmd->add_flag("--quiet", a->quiet, "no per-epoch lines or progress bar");
+    cmd->callback([a, lr] {
+        if (a->dtype == "float64") {
+            run<double>(*a, lr->count() > 0);
+        } else {
+            run<float>(*a, lr->count() > 0);
+        }
+    });
+}
+
+}  // namespace vecnn::cli

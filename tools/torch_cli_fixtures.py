@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Reference runs of `vecnn train` computed by PyTorch, for tests/test_cli_torch.cpp.
+
+Regenerate (needs torch and numpy, e.g. Debian's python3-torch, so use the
+system Python if a virtualenv or pyenv shadows it):
+
+    /usr/bin/python3 tools/torch_cli_fixtures.py   # writes tests/data/torch_cli/
+
+Writes x.npy (20, 6) float64 features, labels.npy (20,) int64 class
+indices, rows.npy (20, 3) float64 regression targets and init.npz, the
+float64 parameters of torch.nn.Sequential(Linear(6,8), Tanh(), Linear(8,8),
+ReLU(), Linear(8,3)) = vecnn's "linear(6,8),tanh,linear(8,8),relu,linear(8,3)".
+For every config in CONFIGS it trains that model in float64 exactly as
+`vecnn train --dtype float64 --no-shuffle --init init.npz --batch-size 8
+--epochs 2` does (rows in order, batches of 8, 8 and 4, mean loss per
+batch) and writes <config>.grads.npz (the gradients of the last step, just
+before the update) and <config>.params.npz (the parameters after training),
+keyed like the state_dict. configs.txt lists each config's loss and
+optimizer flags for the test.
+"""
+
+import os
+
+import numpy as np
+import torch
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "torch_cli")
+
+CONFIGS = {
+    "sgd_momentum_wd": ("cross-entropy", "--optimizer sgd --lr 0.1 --momentum 0.9 --weight-decay 0.01",
+                        lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=0.01)),
+    "sgd_nesterov": ("cross-entropy", "--optimizer sgd --lr 0.05 --momentum 0.8 --nesterov --weight-decay 0.001",
+                     lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.001)),
+    "sgd_dampening": ("cross-entropy", "--optimizer sgd --lr 0.1 --momentum 0.9 --dampening 0.5",
+                      lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.5)),
+    "adam": ("cross-entropy", "--optimizer adam --lr 0.01",
+             lambda p: torch.optim.Adam(p, lr=0.01)),
+    "adam_wd_betas": ("cross-entropy", "--optimizer adam --lr 0.02 --beta1 0.8 --beta2 0.99 --eps 1e-7 --weight-decay 0.01",
+                      lambda p: torch.optim.Adam(p, lr=0.02, betas=(0.8, 0.99), eps=1e-7, weight_decay=0.01)),
+    "mse_sgd": ("mse", "--optimizer sgd --lr 0.1 --momentum 0.9",
+                lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9)),
+    "mse_adam": ("mse", "--optimizer adam --lr 0.01",
+                 lambda p: torch.optim.Adam(p, lr=0.01)),
+}
+BATCH, EPOCHS = 8, 2
+
+
+def make_model():
+    return torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 8), torch.nn.ReLU(),
+                               torch.nn.Linear(8, 3))
+
+
+def save_npz(path, tensors):
+    np.savez(path, **{k: v.detach().numpy() for k, v in tensors.items()})
+
+
+def main():
+    torch.set_default_dtype(torch.float64)
+    os.makedirs(OUT, exist_ok=True)
+    gen = np.random.default_rng(2024)
+    x = gen.normal(size=(20, 6))
+    labels = gen.integers(0, 3, size=20).astype(np.int64)
+    rows = gen.normal(size=(20, 3))
+    np.save(os.path.join(OUT, "x.npy"), x)
+    np.save(os.path.join(OUT, "labels.npy"), labels)
+    np.save(os.path.join(OUT, "rows.npy"), rows)
+    torch.manual_seed(7)
+    init = make_model().state_dict()
+    save_npz(os.path.join(OUT, "init.npz"), init)
+
+    lines = []
+    for name, (loss_name, flags, make_opt) in CONFIGS.items():
+        model = make_model()
+        model.load_state_dict(init)
+        opt = make_opt(model.parameters())
+        loss_fn = torch.nn.CrossEntropyLoss() if loss_name == "cross-entropy" else torch.nn.MSELoss()
+        xt = torch.from_numpy(x)
+        yt = torch.from_numpy(labels) if loss_name == "cross-entropy" else torch.from_numpy(rows)
+        grads = None
+        for _ in range(EPOCHS):
+            for start in range(0, len(x), BATCH):
+                opt.zero_grad()
+                loss = loss_fn(model(xt[start:start + BATCH]), yt[start:start + BATCH])
+                loss.backward()
+                grads = {k: p.grad.clone() for k, p in model.named_parameters()}
+                opt.step()
+        save_npz(os.path.join(OUT, name + ".grads.npz"), grads)
+        save_npz(os.path.join(OUT, name + ".params.npz"), model.state_dict())
+        lines.append(f"{name} {loss_name} {flags}")
+    with open(os.path.join(OUT, "configs.txt"), "w") as f:
+        f.write("# <config> <loss> <optimizer flags...>; written by tools/torch_cli_fixtures.py\n")
+        f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
