@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "data/csv.hpp"
+#include "data/idx.hpp"
 #include "tensor/file_io.hpp"
 #include "tensor/npy.hpp"
 #include "tensor/npy_matrix.hpp"
@@ -101,6 +102,7 @@ void require_non_negative(const std::vector<std::int64_t>& labels, const std::st
 
 template <class T>
 Matrix<T> load_features(const std::string& path) {
+    if (is_idx_file(path)) return load_idx_images<T>(path);  // MNIST IDX, by content, gzipped or not
     const Loaded l = load_any(path);
     if (l.is_npy) return finite_matrix<T>(l.npy, path);
     return csv_matrix<T>(l.csv, path);
@@ -108,8 +110,13 @@ Matrix<T> load_features(const std::string& path) {
 
 template <class T>
 TargetData<T> load_targets(const std::string& path) {
-    const Loaded l = load_any(path);
     TargetData<T> t;
+    if (is_idx_file(path)) {  // MNIST IDX labels, by content, gzipped or not
+        t.is_labels = true;
+        t.labels = load_idx_labels(path);
+        return t;
+    }
+    const Loaded l = load_any(path);
     if (l.is_npy) {
         const NpyArray& a = l.npy;
         const bool one_column = a.ndim() == 1 || a.shape[1] == 1;

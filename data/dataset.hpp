@@ -6,6 +6,8 @@
 // and what is wrong, with the row/element (.npy, 0-based numpy index) or the
 // line and column (CSV, 1-based): wrong shape or dtype, NaN or Inf, a value
 // beyond T's range, a negative or non-integral label, empty data.
+// Before all that, an MNIST IDX file (data/idx.hpp; recognised by content,
+// gzipped or not) is read as images (features) or labels (targets).
 #pragma once
 
 #include <cstdint>
