@@ -26,6 +26,8 @@ template <class T>
 T CrossEntropy<T>::forward(ConstView<T> logits, const Targets<T>& targets) {
     check_batch("cross-entropy", logits, targets);
     if (logits.rows() == 0) throw std::invalid_argument("cross-entropy: empty batch " + to_string(logits.shape));
+    // Zero classes: the loop kernel would read logits(r, 0), the vectorized one return NaN.
+    if (logits.cols() == 0) throw std::invalid_argument("cross-entropy: no classes in logits " + to_string(logits.shape));
     ensure_shape(probabilities_, logits.rows(), logits.cols());
     T total;
     const bool vec = this->engine_ == Engine::vectorized;
