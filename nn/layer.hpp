@@ -45,7 +45,7 @@ public:
     // backward (Linear reads it there rather than copying it).
     virtual const Matrix<T>& forward(ConstView<T> input) = 0;
 
-    // Returns the input gradient (left empty when need_input_gradient is false,
+    // Returns the input gradient (not computed, contents unspecified, when need_input_gradient is false,
     // which saves the largest GEMM of a first layer) and adds parameter gradients.
     virtual const Matrix<T>& backward(ConstView<T> output_gradient, bool need_input_gradient = true) = 0;
 

@@ -12,6 +12,8 @@
 
 #include "tensor/kernel_checks.hpp"
 #include "tensor/kernels.hpp"
+#include "tensor/threads.hpp"
+#include "tensor/worker_pool.hpp"
 
 namespace vecnn::vectorized {
 namespace {
@@ -64,10 +66,33 @@ void gemm(bool transpose_a, bool transpose_b, T alpha, ConstView<T> a, ConstView
         return;
     }
     // Row-major leading dimension = stored columns; the transpose is a flag, never a copy.
-    blas_gemm(transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans,
-              static_cast<int>(d.m), static_cast<int>(d.n), static_cast<int>(d.k), alpha, a.data,
-              static_cast<int>(a.cols()), b.data, static_cast<int>(b.cols()), beta, c.data,
-              static_cast<int>(c.cols()));
+    const CBLAS_TRANSPOSE ta = transpose_a ? CblasTrans : CblasNoTrans;
+    const CBLAS_TRANSPOSE tb = transpose_b ? CblasTrans : CblasNoTrans;
+    const int lda = static_cast<int>(a.cols()), ldb = static_cast<int>(b.cols()), ldc = static_cast<int>(c.cols());
+    const GemmSplit split = gemm_split(d.m, d.n, d.k);
+    if (split.parts <= 1) {
+        blas_gemm(ta, tb, static_cast<int>(d.m), static_cast<int>(d.n), static_cast<int>(d.k), alpha, a.data, lda,
+                  b.data, ldb, beta, c.data, ldc);
+        return;
+    }
+    // Each part computes a block of rows (or columns) of C from the matching
+    // rows of op(A) (or columns of op(B)): plain pointer offsets, same strides.
+    auto part = [&](std::size_t i) {
+        const std::size_t total = split.by_rows ? d.m : d.n;
+        const std::size_t begin = split.block * i, end = std::min(total, begin + split.block);
+        if (begin >= end) return;
+        const int len = static_cast<int>(end - begin);
+        if (split.by_rows) {
+            const T* ap = transpose_a ? a.data + begin : a.data + begin * a.cols();
+            blas_gemm(ta, tb, len, static_cast<int>(d.n), static_cast<int>(d.k), alpha, ap, lda, b.data, ldb, beta,
+                      c.data + begin * c.cols(), ldc);
+        } else {
+            const T* bp = transpose_b ? b.data + begin * b.cols() : b.data + begin;
+            blas_gemm(ta, tb, static_cast<int>(d.m), len, static_cast<int>(d.k), alpha, a.data, lda, bp, ldb, beta,
+                      c.data + begin, ldc);
+        }
+    };
+    WorkerPool::instance().run(split.parts, part);
 }
 
 template <class T>

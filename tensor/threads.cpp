@@ -2,16 +2,62 @@
 
 #include <cblas.h>
 
+#include <algorithm>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
+
+#include "tensor/worker_pool.hpp"
 
 namespace vecnn {
+namespace {
+
+std::once_flag configured;
+
+void configure(int threads) {
+    openblas_set_num_threads(1);  // the pool is the only source of parallelism
+    WorkerPool::instance().resize(static_cast<std::size_t>(threads));
+}
+
+void ensure_configured() {
+    std::call_once(configured, [] { configure(static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))); });
+}
+
+// Below this many multiply-adds per part a second thread costs more (waking
+// it, splitting the cache) than it saves; measured with `vecnn bench`.
+constexpr std::size_t kMinWorkPerPart = std::size_t{1} << 17;
+// Parts narrower than this waste the SIMD kernels' register blocks.
+constexpr std::size_t kMinBlock = 16;
+
+}  // namespace
 
 void set_blas_threads(int threads) {
     if (threads < 1) throw std::invalid_argument("threads must be at least 1, got " + std::to_string(threads));
-    openblas_set_num_threads(threads);
+    ensure_configured();
+    configure(threads);
 }
 
-int blas_threads() { return openblas_get_num_threads(); }
+int blas_threads() {
+    ensure_configured();
+    return static_cast<int>(WorkerPool::instance().threads());
+}
+
+GemmSplit gemm_split(std::size_t m, std::size_t n, std::size_t k) {
+    ensure_configured();
+    GemmSplit split;
+    const std::size_t threads = WorkerPool::instance().threads();
+    const std::size_t work = m * n * k;
+    split.by_rows = m >= n;
+    const std::size_t dim = split.by_rows ? m : n;
+    std::size_t parts = std::min({threads, work / kMinWorkPerPart, dim / kMinBlock});
+    if (parts <= 1) return split;
+    // Equal blocks, rounded up to a multiple of kMinBlock.
+    std::size_t block = (dim + parts - 1) / parts;
+    block = (block + kMinBlock - 1) / kMinBlock * kMinBlock;
+    split.parts = (dim + block - 1) / block;
+    split.block = block;
+    return split;
+}
 
 }  // namespace vecnn

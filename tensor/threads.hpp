@@ -1,10 +1,24 @@
-// How many threads OpenBLAS may use. vecnn itself starts no threads, so the
-// BLAS pool is the only one and nothing fights it for the cores.
+// How many threads vecnn computes with. vecnn runs OpenBLAS single-threaded
+// and splits large GEMMs itself over its WorkerPool (worker_pool.hpp): one
+// pool, so threads never fight over the cores, no allocation per call (as
+// OpenBLAS's threaded path has), and the split is chosen per GEMM shape, so
+// small GEMMs, where a second thread costs more than it saves, stay on one.
 #pragma once
+
+#include <cstddef>
 
 namespace vecnn {
 
-void set_blas_threads(int threads);  // threads >= 1
+// Threads for computing, >= 1. Until first set: the number of cores.
+void set_blas_threads(int threads);
 int blas_threads();
+
+// How a GEMM of C (m, n) with inner size k is split over the pool.
+struct GemmSplit {
+    std::size_t parts = 1;  // 1: not split
+    bool by_rows = true;    // split the rows of C (else its columns)
+    std::size_t block = 0;  // rows (or columns) per part
+};
+GemmSplit gemm_split(std::size_t m, std::size_t n, std::size_t k);
 
 }  // namespace vecnn
