@@ -10,14 +10,31 @@
 
 #include "tensor/worker_pool.hpp"
 
+#if defined(__SSE__)
+#include <pmmintrin.h>
+#include <xmmintrin.h>
+#endif
+
 namespace vecnn {
 namespace {
 
 std::once_flag configured;
 
+void flush_denormals_on_this_thread(bool on) {
+#if defined(__SSE__)
+    _MM_SET_FLUSH_ZERO_MODE(on ? _MM_FLUSH_ZERO_ON : _MM_FLUSH_ZERO_OFF);
+    _MM_SET_DENORMALS_ZERO_MODE(on ? _MM_DENORMALS_ZERO_ON : _MM_DENORMALS_ZERO_OFF);
+#else
+    (void)on;
+#endif
+}
+
 void configure(int threads) {
     openblas_set_num_threads(1);  // the pool is the only source of parallelism
     WorkerPool::instance().resize(static_cast<std::size_t>(threads));
+    flush_denormals_on_this_thread(true);
+    auto set = [](std::size_t) { flush_denormals_on_this_thread(true); };
+    WorkerPool::instance().run_on_every_thread(set);
 }
 
 void ensure_configured() {
@@ -36,6 +53,13 @@ void set_blas_threads(int threads) {
     if (threads < 1) throw std::invalid_argument("threads must be at least 1, got " + std::to_string(threads));
     ensure_configured();
     configure(threads);
+}
+
+void set_flush_denormals(bool on) {
+    ensure_configured();
+    flush_denormals_on_this_thread(on);
+    auto set = [on](std::size_t) { flush_denormals_on_this_thread(on); };
+    WorkerPool::instance().run_on_every_thread(set);
 }
 
 int blas_threads() {

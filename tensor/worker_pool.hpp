@@ -39,6 +39,12 @@ public:
         run_parts(parts, &call<F>, &part);
     }
 
+    // Calls f(i) once on each of the pool's threads (per-thread settings such as the FPU mode).
+    template <class F>
+    void run_on_every_thread(F& f) {
+        run_parts(threads(), &call<F>, &f);
+    }
+
 private:
     template <class F>
     static void call(void* f, std::size_t i) {
