@@ -7,6 +7,9 @@
 #include <functional>
 #include <string>
 
+#include "nn/adam.hpp"
+#include "nn/loss.hpp"
+#include "nn/model_spec.hpp"
 #include "nn/trainer.hpp"
 
 namespace vecnn::examples {
@@ -23,6 +26,29 @@ inline EngineRun timed_run(Engine engine, const std::function<Evaluation(Engine)
     EngineRun run{engine, train(engine), 0};
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return run;
+}
+
+// The small examples' recipe: builds `spec` from `seed`, trains it with Adam
+// (lr 0.01, batch 32, reshuffled every epoch) on `train` with `loss_name`,
+// evaluates on `eval`; hands the trained model out through `keep` if given.
+template <class T>
+Evaluation train_with_adam(const char* spec, Engine engine, const std::string& loss_name, std::size_t epochs,
+                           std::uint64_t seed, const DataSetView<T>& train, const DataSetView<T>& eval,
+                           std::unique_ptr<Sequential<T>>* keep = nullptr) {
+    auto model = build_model<T>(spec, seed);
+    model->set_engine(engine);
+    auto loss = make_loss<T>(loss_name);
+    loss->set_engine(engine);
+    Adam<T> adam(*model, AdamOptions{0.01});
+    TrainOptions o;
+    o.batch_size = 32;
+    o.epochs = epochs;
+    o.seed = seed;
+    Trainer<T> trainer(*model, *loss, adam, o);
+    trainer.fit(train);
+    const Evaluation e = trainer.evaluate(eval);
+    if (keep) *keep = std::move(model);
+    return e;
 }
 
 inline void print_comparison(const EngineRun& vectorized, const EngineRun& loop, bool show_accuracy) {

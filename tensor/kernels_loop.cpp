@@ -7,11 +7,6 @@
 #include "tensor/kernels.hpp"
 
 namespace vecnn::loop {
-namespace {
-void require_same(const char* op, const char* a, Shape sa, const char* b, Shape sb) {
-    require_same_shape(op, a, sa, b, sb);
-}
-}  // namespace
 
 template <class T>
 void gemm(bool transpose_a, bool transpose_b, T alpha, ConstView<T> a, ConstView<T> b, T beta, View<T> c) {
@@ -49,20 +44,20 @@ void add_column_sums(ConstView<T> x, View<T> acc) {
 
 template <class T>
 void relu_forward(ConstView<T> x, View<T> y) {
-    require_same("relu_forward", "input", x.shape, "output", y.shape);
+    require_same_shape("relu_forward", "input", x.shape, "output", y.shape);
     for (std::size_t i = 0; i < x.size(); ++i) y.data[i] = x.data[i] > T(0) ? x.data[i] : T(0);
 }
 
 template <class T>
 void relu_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
-    require_same("relu_backward", "output", y.shape, "upstream gradient", dy.shape);
-    require_same("relu_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    require_same_shape("relu_backward", "output", y.shape, "upstream gradient", dy.shape);
+    require_same_shape("relu_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
     for (std::size_t i = 0; i < y.size(); ++i) dx.data[i] = y.data[i] > T(0) ? dy.data[i] : T(0);
 }
 
 template <class T>
 void sigmoid_forward(ConstView<T> x, View<T> y) {
-    require_same("sigmoid_forward", "input", x.shape, "output", y.shape);
+    require_same_shape("sigmoid_forward", "input", x.shape, "output", y.shape);
     for (std::size_t i = 0; i < x.size(); ++i) {
         const T v = x.data[i];
         if (v >= T(0)) {
@@ -76,21 +71,21 @@ void sigmoid_forward(ConstView<T> x, View<T> y) {
 
 template <class T>
 void sigmoid_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
-    require_same("sigmoid_backward", "output", y.shape, "upstream gradient", dy.shape);
-    require_same("sigmoid_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    require_same_shape("sigmoid_backward", "output", y.shape, "upstream gradient", dy.shape);
+    require_same_shape("sigmoid_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
     for (std::size_t i = 0; i < y.size(); ++i) dx.data[i] = dy.data[i] * y.data[i] * (T(1) - y.data[i]);
 }
 
 template <class T>
 void tanh_forward(ConstView<T> x, View<T> y) {
-    require_same("tanh_forward", "input", x.shape, "output", y.shape);
+    require_same_shape("tanh_forward", "input", x.shape, "output", y.shape);
     for (std::size_t i = 0; i < x.size(); ++i) y.data[i] = std::tanh(x.data[i]);
 }
 
 template <class T>
 void tanh_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
-    require_same("tanh_backward", "output", y.shape, "upstream gradient", dy.shape);
-    require_same("tanh_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    require_same_shape("tanh_backward", "output", y.shape, "upstream gradient", dy.shape);
+    require_same_shape("tanh_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
     for (std::size_t i = 0; i < y.size(); ++i) dx.data[i] = dy.data[i] * (T(1) - y.data[i] * y.data[i]);
 }
 
@@ -112,15 +107,15 @@ T softmax_row(ConstView<T> x, View<T> y, std::size_t r) {
 
 template <class T>
 void softmax_forward(ConstView<T> x, View<T> y) {
-    require_same("softmax_forward", "input", x.shape, "output", y.shape);
+    require_same_shape("softmax_forward", "input", x.shape, "output", y.shape);
     if (x.cols() == 0) return;
     for (std::size_t r = 0; r < x.rows(); ++r) softmax_row(x, y, r);
 }
 
 template <class T>
 void softmax_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
-    require_same("softmax_backward", "output", y.shape, "upstream gradient", dy.shape);
-    require_same("softmax_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    require_same_shape("softmax_backward", "output", y.shape, "upstream gradient", dy.shape);
+    require_same_shape("softmax_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
     for (std::size_t r = 0; r < y.rows(); ++r) {
         T dot = 0;
         for (std::size_t j = 0; j < y.cols(); ++j) dot += dy(r, j) * y(r, j);
@@ -130,7 +125,7 @@ void softmax_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
 
 template <class T>
 T cross_entropy_labels(ConstView<T> logits, const std::int64_t* labels, View<T> probabilities) {
-    require_same("cross_entropy", "logits", logits.shape, "probabilities", probabilities.shape);
+    require_same_shape("cross_entropy", "logits", logits.shape, "probabilities", probabilities.shape);
     detail::check_labels("cross_entropy", labels, logits.shape);
     T total = 0;
     for (std::size_t r = 0; r < logits.rows(); ++r) {
@@ -142,8 +137,8 @@ T cross_entropy_labels(ConstView<T> logits, const std::int64_t* labels, View<T> 
 
 template <class T>
 T cross_entropy_targets(ConstView<T> logits, ConstView<T> targets, View<T> probabilities) {
-    require_same("cross_entropy", "logits", logits.shape, "targets", targets.shape);
-    require_same("cross_entropy", "logits", logits.shape, "probabilities", probabilities.shape);
+    require_same_shape("cross_entropy", "logits", logits.shape, "targets", targets.shape);
+    require_same_shape("cross_entropy", "logits", logits.shape, "probabilities", probabilities.shape);
     T total = 0;
     for (std::size_t r = 0; r < logits.rows(); ++r) {
         const T lse = softmax_row(logits, probabilities, r);
@@ -155,7 +150,7 @@ T cross_entropy_targets(ConstView<T> logits, ConstView<T> targets, View<T> proba
 template <class T>
 void cross_entropy_labels_backward(ConstView<T> probabilities, const std::int64_t* labels, T scale,
                                    View<T> dlogits) {
-    require_same("cross_entropy_backward", "probabilities", probabilities.shape, "logits gradient", dlogits.shape);
+    require_same_shape("cross_entropy_backward", "probabilities", probabilities.shape, "logits gradient", dlogits.shape);
     detail::check_labels("cross_entropy_backward", labels, probabilities.shape);
     for (std::size_t r = 0; r < dlogits.rows(); ++r) {
         for (std::size_t j = 0; j < dlogits.cols(); ++j) {
@@ -167,8 +162,8 @@ void cross_entropy_labels_backward(ConstView<T> probabilities, const std::int64_
 
 template <class T>
 void cross_entropy_targets_backward(ConstView<T> probabilities, ConstView<T> targets, T scale, View<T> dlogits) {
-    require_same("cross_entropy_backward", "probabilities", probabilities.shape, "targets", targets.shape);
-    require_same("cross_entropy_backward", "probabilities", probabilities.shape, "logits gradient", dlogits.shape);
+    require_same_shape("cross_entropy_backward", "probabilities", probabilities.shape, "targets", targets.shape);
+    require_same_shape("cross_entropy_backward", "probabilities", probabilities.shape, "logits gradient", dlogits.shape);
     for (std::size_t r = 0; r < dlogits.rows(); ++r) {
         T mass = 0;
         for (std::size_t j = 0; j < dlogits.cols(); ++j) mass += targets(r, j);
@@ -180,7 +175,7 @@ void cross_entropy_targets_backward(ConstView<T> probabilities, ConstView<T> tar
 
 template <class T>
 T squared_error(ConstView<T> predictions, ConstView<T> targets) {
-    require_same("mse", "predictions", predictions.shape, "targets", targets.shape);
+    require_same_shape("mse", "predictions", predictions.shape, "targets", targets.shape);
     T total = 0;
     for (std::size_t i = 0; i < predictions.size(); ++i) {
         const T d = predictions.data[i] - targets.data[i];
@@ -191,8 +186,8 @@ T squared_error(ConstView<T> predictions, ConstView<T> targets) {
 
 template <class T>
 void squared_error_backward(ConstView<T> predictions, ConstView<T> targets, T scale, View<T> dpredictions) {
-    require_same("mse_backward", "predictions", predictions.shape, "targets", targets.shape);
-    require_same("mse_backward", "predictions", predictions.shape, "predictions gradient", dpredictions.shape);
+    require_same_shape("mse_backward", "predictions", predictions.shape, "targets", targets.shape);
+    require_same_shape("mse_backward", "predictions", predictions.shape, "predictions gradient", dpredictions.shape);
     for (std::size_t i = 0; i < predictions.size(); ++i) {
         dpredictions.data[i] = T(2) * scale * (predictions.data[i] - targets.data[i]);
     }

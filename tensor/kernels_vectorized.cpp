@@ -46,9 +46,6 @@ void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, doub
     cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-void require_same(const char* op, const char* a, Shape sa, const char* b, Shape sb) {
-    require_same_shape(op, a, sa, b, sb);
-}
 
 }  // namespace
 
@@ -117,22 +114,22 @@ void add_column_sums(ConstView<T> x, View<T> acc) {
 
 template <class T>
 void relu_forward(ConstView<T> x, View<T> y) {
-    require_same("relu_forward", "input", x.shape, "output", y.shape);
+    require_same_shape("relu_forward", "input", x.shape, "output", y.shape);
     auto fy = flat(y);
     xt::noalias(fy) = xt::maximum(flat(x), T(0));
 }
 
 template <class T>
 void relu_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
-    require_same("relu_backward", "output", y.shape, "upstream gradient", dy.shape);
-    require_same("relu_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    require_same_shape("relu_backward", "output", y.shape, "upstream gradient", dy.shape);
+    require_same_shape("relu_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
     auto fdx = flat(dx);
     xt::noalias(fdx) = xt::where(flat(y) > T(0), flat(dy), T(0));
 }
 
 template <class T>
 void sigmoid_forward(ConstView<T> x, View<T> y) {
-    require_same("sigmoid_forward", "input", x.shape, "output", y.shape);
+    require_same_shape("sigmoid_forward", "input", x.shape, "output", y.shape);
     auto fx = flat(x);
     auto fy = flat(y);
     // e = exp(-|x|) <= 1 never overflows; both branches are then exact.
@@ -142,8 +139,8 @@ void sigmoid_forward(ConstView<T> x, View<T> y) {
 
 template <class T>
 void sigmoid_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
-    require_same("sigmoid_backward", "output", y.shape, "upstream gradient", dy.shape);
-    require_same("sigmoid_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    require_same_shape("sigmoid_backward", "output", y.shape, "upstream gradient", dy.shape);
+    require_same_shape("sigmoid_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
     auto fy = flat(y);
     auto fdx = flat(dx);
     xt::noalias(fdx) = flat(dy) * fy * (T(1) - fy);
@@ -151,15 +148,15 @@ void sigmoid_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
 
 template <class T>
 void tanh_forward(ConstView<T> x, View<T> y) {
-    require_same("tanh_forward", "input", x.shape, "output", y.shape);
+    require_same_shape("tanh_forward", "input", x.shape, "output", y.shape);
     auto fy = flat(y);
     xt::noalias(fy) = xt::tanh(flat(x));
 }
 
 template <class T>
 void tanh_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
-    require_same("tanh_backward", "output", y.shape, "upstream gradient", dy.shape);
-    require_same("tanh_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    require_same_shape("tanh_backward", "output", y.shape, "upstream gradient", dy.shape);
+    require_same_shape("tanh_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
     auto fy = flat(y);
     auto fdx = flat(dx);
     xt::noalias(fdx) = flat(dy) * (T(1) - fy * fy);
@@ -167,7 +164,7 @@ void tanh_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
 
 template <class T>
 void softmax_forward(ConstView<T> x, View<T> y) {
-    require_same("softmax_forward", "input", x.shape, "output", y.shape);
+    require_same_shape("softmax_forward", "input", x.shape, "output", y.shape);
     if (x.cols() == 0) return;
     for (std::size_t r = 0; r < x.rows(); ++r) {
         const auto xr = row(x, r);
@@ -181,8 +178,8 @@ void softmax_forward(ConstView<T> x, View<T> y) {
 
 template <class T>
 void softmax_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
-    require_same("softmax_backward", "output", y.shape, "upstream gradient", dy.shape);
-    require_same("softmax_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    require_same_shape("softmax_backward", "output", y.shape, "upstream gradient", dy.shape);
+    require_same_shape("softmax_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
     for (std::size_t r = 0; r < y.rows(); ++r) {
         const auto yr = row(y, r);
         const auto dyr = row(dy, r);
@@ -211,7 +208,7 @@ void softmax_rows_with_lse(ConstView<T> logits, View<T> probabilities, PerRow&& 
 
 template <class T>
 T cross_entropy_labels(ConstView<T> logits, const std::int64_t* labels, View<T> probabilities) {
-    require_same("cross_entropy", "logits", logits.shape, "probabilities", probabilities.shape);
+    require_same_shape("cross_entropy", "logits", logits.shape, "probabilities", probabilities.shape);
     detail::check_labels("cross_entropy", labels, logits.shape);
     T total = 0;
     softmax_rows_with_lse(logits, probabilities, [&](std::size_t r, const auto& xr, T lse) {
@@ -222,8 +219,8 @@ T cross_entropy_labels(ConstView<T> logits, const std::int64_t* labels, View<T> 
 
 template <class T>
 T cross_entropy_targets(ConstView<T> logits, ConstView<T> targets, View<T> probabilities) {
-    require_same("cross_entropy", "logits", logits.shape, "targets", targets.shape);
-    require_same("cross_entropy", "logits", logits.shape, "probabilities", probabilities.shape);
+    require_same_shape("cross_entropy", "logits", logits.shape, "targets", targets.shape);
+    require_same_shape("cross_entropy", "logits", logits.shape, "probabilities", probabilities.shape);
     T total = 0;
     softmax_rows_with_lse(logits, probabilities, [&](std::size_t r, const auto& xr, T lse) {
         // -sum_c t_c (x_c - lse) = lse * sum_c t_c - sum_c t_c x_c
@@ -236,7 +233,7 @@ T cross_entropy_targets(ConstView<T> logits, ConstView<T> targets, View<T> proba
 template <class T>
 void cross_entropy_labels_backward(ConstView<T> probabilities, const std::int64_t* labels, T scale,
                                    View<T> dlogits) {
-    require_same("cross_entropy_backward", "probabilities", probabilities.shape, "logits gradient", dlogits.shape);
+    require_same_shape("cross_entropy_backward", "probabilities", probabilities.shape, "logits gradient", dlogits.shape);
     detail::check_labels("cross_entropy_backward", labels, probabilities.shape);
     auto fd = flat(dlogits);
     xt::noalias(fd) = scale * flat(probabilities);
@@ -247,8 +244,8 @@ void cross_entropy_labels_backward(ConstView<T> probabilities, const std::int64_
 
 template <class T>
 void cross_entropy_targets_backward(ConstView<T> probabilities, ConstView<T> targets, T scale, View<T> dlogits) {
-    require_same("cross_entropy_backward", "probabilities", probabilities.shape, "targets", targets.shape);
-    require_same("cross_entropy_backward", "probabilities", probabilities.shape, "logits gradient", dlogits.shape);
+    require_same_shape("cross_entropy_backward", "probabilities", probabilities.shape, "targets", targets.shape);
+    require_same_shape("cross_entropy_backward", "probabilities", probabilities.shape, "logits gradient", dlogits.shape);
     for (std::size_t r = 0; r < dlogits.rows(); ++r) {
         const auto tr = row(targets, r);
         auto dr = row(dlogits, r);
@@ -259,14 +256,14 @@ void cross_entropy_targets_backward(ConstView<T> probabilities, ConstView<T> tar
 
 template <class T>
 T squared_error(ConstView<T> predictions, ConstView<T> targets) {
-    require_same("mse", "predictions", predictions.shape, "targets", targets.shape);
+    require_same_shape("mse", "predictions", predictions.shape, "targets", targets.shape);
     return xt::sum(xt::square(flat(predictions) - flat(targets)))();
 }
 
 template <class T>
 void squared_error_backward(ConstView<T> predictions, ConstView<T> targets, T scale, View<T> dpredictions) {
-    require_same("mse_backward", "predictions", predictions.shape, "targets", targets.shape);
-    require_same("mse_backward", "predictions", predictions.shape, "predictions gradient", dpredictions.shape);
+    require_same_shape("mse_backward", "predictions", predictions.shape, "targets", targets.shape);
+    require_same_shape("mse_backward", "predictions", predictions.shape, "predictions gradient", dpredictions.shape);
     auto fd = flat(dpredictions);
     xt::noalias(fd) = (T(2) * scale) * (flat(predictions) - flat(targets));
 }

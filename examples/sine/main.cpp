@@ -9,10 +9,6 @@
 
 #include "data/generators.hpp"
 #include "examples/example_util.hpp"
-#include "nn/adam.hpp"
-#include "nn/loss.hpp"
-#include "nn/model_spec.hpp"
-#include "nn/trainer.hpp"
 
 namespace {
 const char* kSpec = "linear(1,32),tanh,linear(32,32),tanh,linear(32,1)";
@@ -37,18 +33,7 @@ int main(int argc, char** argv) {
         const auto train_view = DataSetView<float>::with_rows(train_data.x, train_data.y);
         const auto test_view = DataSetView<float>::with_rows(test_data.x, test_data.y);
         auto train = [&](Engine engine) {
-            auto model = build_model<float>(kSpec, seed);
-            model->set_engine(engine);
-            MSE<float> loss;
-            loss.set_engine(engine);
-            Adam<float> adam(*model, AdamOptions{0.01});
-            TrainOptions o;
-            o.batch_size = 32;
-            o.epochs = epochs;
-            o.seed = seed;
-            Trainer<float> trainer(*model, loss, adam, o);
-            trainer.fit(train_view);
-            return trainer.evaluate(test_view);
+            return examples::train_with_adam<float>(kSpec, engine, "mse", epochs, seed, train_view, test_view);
         };
         const auto vec = examples::timed_run(Engine::vectorized, train);
         const auto loop = examples::timed_run(Engine::loop, train);

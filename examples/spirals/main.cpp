@@ -9,10 +9,6 @@
 
 #include "data/generators.hpp"
 #include "examples/example_util.hpp"
-#include "nn/adam.hpp"
-#include "nn/loss.hpp"
-#include "nn/model_spec.hpp"
-#include "nn/trainer.hpp"
 
 namespace {
 const char* kSpec = "linear(2,64),tanh,linear(64,64),tanh,linear(64,2)";
@@ -36,22 +32,11 @@ int main(int argc, char** argv) {
     try {
         const auto data = make_spirals<float>(points, 1.5, 0.02, seed);
         const auto view = DataSetView<float>::with_labels(data.x, data.labels);
-        std::unique_ptr<Sequential<float>> kept;  // the vectorized model, for the regions
+        std::unique_ptr<Sequential<float>> kept;
         auto train = [&](Engine engine) {
-            auto model = build_model<float>(kSpec, seed);
-            model->set_engine(engine);
-            CrossEntropy<float> loss;
-            loss.set_engine(engine);
-            Adam<float> adam(*model, AdamOptions{0.01});
-            TrainOptions o;
-            o.batch_size = 32;
-            o.epochs = epochs;
-            o.seed = seed;
-            Trainer<float> trainer(*model, loss, adam, o);
-            trainer.fit(view);
-            const Evaluation e = trainer.evaluate(view);
-            if (engine == Engine::vectorized) kept = std::move(model);
-            return e;
+            // keep the vectorized model, for the regions
+            return examples::train_with_adam<float>(kSpec, engine, "cross-entropy", epochs, seed, view, view,
+                                                    engine == Engine::vectorized ? &kept : nullptr);
         };
         const auto vec = examples::timed_run(Engine::vectorized, train);
         const auto loop = examples::timed_run(Engine::loop, train);
