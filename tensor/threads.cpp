@@ -3,6 +3,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -29,9 +30,24 @@ void flush_denormals_on_this_thread(bool on) {
 #endif
 }
 
+// VECNN_GEMM_THREADING=openblas hands the threads to OpenBLAS instead of the
+// pool (for comparing the two in `vecnn bench`; it allocates per GEMM call).
+bool openblas_threading() {
+    static const bool on = [] {
+        const char* v = std::getenv("VECNN_GEMM_THREADING");
+        return v != nullptr && std::string(v) == "openblas";
+    }();
+    return on;
+}
+
 void configure(int threads) {
-    openblas_set_num_threads(1);  // the pool is the only source of parallelism
-    WorkerPool::instance().resize(static_cast<std::size_t>(threads));
+    if (openblas_threading()) {
+        openblas_set_num_threads(threads);
+        WorkerPool::instance().resize(1);
+    } else {
+        openblas_set_num_threads(1);  // the pool is the only source of parallelism
+        WorkerPool::instance().resize(static_cast<std::size_t>(threads));
+    }
     flush_denormals_on_this_thread(true);
     auto set = [](std::size_t) { flush_denormals_on_this_thread(true); };
     WorkerPool::instance().run_on_every_thread(set);
@@ -64,7 +80,7 @@ void set_flush_denormals(bool on) {
 
 int blas_threads() {
     ensure_configured();
-    return static_cast<int>(WorkerPool::instance().threads());
+    return openblas_threading() ? openblas_get_num_threads() : static_cast<int>(WorkerPool::instance().threads());
 }
 
 GemmSplit gemm_split(std::size_t m, std::size_t n, std::size_t k) {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <limits>
 
+#include "data/idx.hpp"
 #include "nn/checkpoint.hpp"
 #include "tensor/npy.hpp"
 #include "tensor/random.hpp"
@@ -103,6 +104,33 @@ TEST_CASE("CSV features and targets train like .npy") {
                              (dir / "y.csv") + "' --epochs 2");
     INFO(r.err);
     CHECK(r.status == 0);
+}
+
+TEST_CASE("MNIST IDX files train through the command line, recognised by content, gzip or not") {
+    TempDir dir("cli");
+    // A synthetic MNIST-like set: 4x4 images whose bright row is the class (0..3).
+    const std::size_t n = 80;
+    IdxImages images{n, 4, 4, std::vector<std::uint8_t>(n * 16, 0)};
+    std::vector<std::uint8_t> labels(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        labels[i] = static_cast<std::uint8_t>(i % 4);
+        for (std::size_t c = 0; c < 4; ++c) images.pixels[i * 16 + labels[i] * 4 + c] = 255;
+    }
+    write_idx_images(dir / "images.bin", images);  // no IDX name: recognised by its magic
+    write_idx_labels(dir / "labels.bin", labels);
+    const auto r = run_vecnn("train --quiet --model 'linear(16,8),relu,linear(8,4)' --x '" + (dir / "images.bin") +
+                             "' --y '" + (dir / "labels.bin") + "' --epochs 30 --lr 0.1 --momentum 0.9 --batch-size 8" +
+                             " --val-x '" + (dir / "images.bin") + "' --val-y '" + (dir / "labels.bin") +
+                             "' --log-json '" + (dir / "log.jsonl") + "'");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const std::string log = test::slurp(dir / "log.jsonl");
+    CHECK(log.find("\"epoch\":30") != std::string::npos);
+    CHECK(log.find("\"val_accuracy\":1") != std::string::npos);  // a separable toy set is learned exactly
+    // images with a label file of another count: a named error
+    write_idx_labels(dir / "few.bin", std::vector<std::uint8_t>{0, 1, 2});
+    check_fails(run_vecnn("train --model 'linear(16,4)' --x '" + (dir / "images.bin") + "' --y '" + (dir / "few.bin") + "'"),
+                {"few.bin", "3 targets", "80 rows"});
 }
 
 TEST_CASE("--resume: 1 epoch, stop, resume to 2 epochs == 2 epochs straight, bit for bit") {
