@@ -60,7 +60,7 @@ std::string Adam<T>::describe() const {
 }
 
 template <class T>
-void Adam<T>::update(T* parameters, const T* gradients, std::size_t n, std::size_t step) {
+void Adam<T>::update(T* parameters, const T* gradients, std::size_t n, std::size_t step, std::size_t offset) {
     // PyTorch computes these from Python floats (doubles), `beta ** step`
     // with C's pow, and rounds them to the dtype only inside the kernels.
     const double t = static_cast<double>(step);
@@ -71,8 +71,8 @@ void Adam<T>::update(T* parameters, const T* gradients, std::size_t n, std::size
                                 static_cast<T>(options_.beta2),        static_cast<T>(1.0 - options_.beta2),
                                 static_cast<T>(options_.weight_decay), static_cast<T>(options_.eps),
                                 static_cast<T>(std::sqrt(bias_correction2)), static_cast<T>(-step_size)};
-    T* m = this->buffer(exp_avg_);
-    T* v = this->buffer(exp_avg_sq_);
+    T* m = this->buffer(exp_avg_) + offset;
+    T* v = this->buffer(exp_avg_sq_) + offset;
     if (options_.weight_decay != 0) adam_pass<true>(parameters, gradients, m, v, n, c);
     else adam_pass<false>(parameters, gradients, m, v, n, c);
 }

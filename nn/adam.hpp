@@ -43,7 +43,7 @@ public:
     AdamOptions options() const;
 
 private:
-    void update(T* parameters, const T* gradients, std::size_t n, std::size_t step) override;
+    void update(T* parameters, const T* gradients, std::size_t n, std::size_t step, std::size_t offset) override;
 
     AdamOptions options_;
     std::size_t exp_avg_ = 0;     // buffer indices

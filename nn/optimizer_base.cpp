@@ -1,10 +1,19 @@
 #include "nn/optimizer_base.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <stdexcept>
 
+#include "tensor/threads.hpp"
+#include "tensor/worker_pool.hpp"
+
 namespace vecnn {
+
+namespace {
+// Below this many elements per thread, waking a second thread costs more than it saves.
+constexpr std::size_t kMinElementsPerPart = std::size_t{1} << 16;
+}  // namespace
 
 namespace detail {
 
@@ -59,7 +68,21 @@ void Optimizer<T>::step() {
                                " parameters, the optimizer was built for " + std::to_string(size_));
     }
     ++steps_;
-    update(model_.parameter_data(), model_.gradient_data(), size_, steps_);
+    // The update is memory-bound: large models split it over the compute
+    // threads (each element is independent, so the result is the same bits).
+    T* p = model_.parameter_data();
+    const T* g = model_.gradient_data();
+    const std::size_t parts = std::min<std::size_t>(compute_pool().threads(), size_ / kMinElementsPerPart);
+    if (parts <= 1) {
+        update(p, g, size_, steps_, 0);
+        return;
+    }
+    const std::size_t block = (size_ + parts - 1) / parts;
+    auto part = [&](std::size_t i) {
+        const std::size_t begin = i * block, end = std::min(size_, begin + block);
+        if (begin < end) update(p + begin, g + begin, end - begin, steps_, begin);
+    };
+    compute_pool().run(parts, part);
 }
 
 template <class T>

@@ -69,8 +69,11 @@ protected:
     // Checks lr as set_lr does.
     Optimizer(Layer<T>& model, double lr, const char* title);
 
-    // Applies step number `step` (1 for the first) to n parameters.
-    virtual void update(T* parameters, const T* gradients, std::size_t n, std::size_t step) = 0;
+    // Applies step number `step` (1 for the first) to the n parameters that
+    // start at element `offset` of the flat block (`parameters` and
+    // `gradients` point there already; state buffers are offset by it).
+    // Elements are independent, so step() may split the block over threads.
+    virtual void update(T* parameters, const T* gradients, std::size_t n, std::size_t step, std::size_t offset) = 0;
 
     // For derived constructors: a zero-filled state buffer of parameter_count()
     // elements, saved and loaded under `name`. Returns its index for buffer().

@@ -74,13 +74,13 @@ std::string SGD<T>::describe() const {
 }
 
 template <class T>
-void SGD<T>::update(T* parameters, const T* gradients, std::size_t n, std::size_t step) {
+void SGD<T>::update(T* parameters, const T* gradients, std::size_t n, std::size_t step, std::size_t offset) {
     // Hyperparameters are Python floats in PyTorch, converted to the tensor's
     // dtype by each kernel: 1 - dampening is formed in double, then rounded.
     const SgdCoefficients<T> c{static_cast<T>(-this->lr()), static_cast<T>(options_.momentum),
                                static_cast<T>(1.0 - options_.dampening), static_cast<T>(options_.weight_decay)};
     const bool momentum = options_.momentum != 0;
-    T* buf = momentum ? this->buffer(momentum_buffer_) : nullptr;
+    T* buf = momentum ? this->buffer(momentum_buffer_) + offset : nullptr;
     with_flag(options_.weight_decay != 0, [&](auto decay) {
         with_flag(momentum, [&](auto with_momentum) {
             with_flag(momentum && step == 1, [&](auto first) {

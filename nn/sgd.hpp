@@ -41,7 +41,7 @@ public:
     SgdOptions options() const;
 
 private:
-    void update(T* parameters, const T* gradients, std::size_t n, std::size_t step) override;
+    void update(T* parameters, const T* gradients, std::size_t n, std::size_t step, std::size_t offset) override;
 
     SgdOptions options_;
     std::size_t momentum_buffer_ = 0;  // index of the buffer; unused when momentum == 0

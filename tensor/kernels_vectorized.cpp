@@ -89,7 +89,7 @@ void gemm(bool transpose_a, bool transpose_b, T alpha, ConstView<T> a, ConstView
                       c.data + begin, ldc);
         }
     };
-    WorkerPool::instance().run(split.parts, part);
+    compute_pool().run(split.parts, part);
 }
 
 template <class T>

@@ -78,6 +78,11 @@ void set_flush_denormals(bool on) {
     WorkerPool::instance().run_on_every_thread(set);
 }
 
+WorkerPool& compute_pool() {
+    ensure_configured();
+    return WorkerPool::instance();
+}
+
 int blas_threads() {
     ensure_configured();
     return openblas_threading() ? openblas_get_num_threads() : static_cast<int>(WorkerPool::instance().threads());

@@ -22,6 +22,11 @@ int blas_threads();
 // switches it for the calling thread and the pool's workers.
 void set_flush_denormals(bool on);
 
+class WorkerPool;
+// The pool kernels split work over, configured on first use (threads = cores,
+// OpenBLAS single-threaded, subnormals flushed on every compute thread).
+WorkerPool& compute_pool();
+
 // How a GEMM of C (m, n) with inner size k is split over the pool.
 struct GemmSplit {
     std::size_t parts = 1;  // 1: not split
