@@ -10,7 +10,7 @@ shift || true
 
 packages=(cmake g++ make pkg-config
           xtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
-          libspdlog-dev doctest-dev libcli11-dev zlib1g-dev libzip-dev)
+          libspdlog-dev doctest-dev libcli11-dev zlib1g-dev libzip-dev libbenchmark-dev)
 
 missing=()
 for p in "${packages[@]}"; do
