@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 build_dir=${1:-build}
 shift || true
 
-packages=(cmake g++ make pkg-config
+packages=(cmake g++ make pkg-config python3
           xtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
           libspdlog-dev doctest-dev libcli11-dev zlib1g-dev libzip-dev libbenchmark-dev)
 
