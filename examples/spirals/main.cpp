@@ -1,7 +1,8 @@
 // examples/spirals: two interleaved spirals, a 2-64-64-2 tanh network, Adam.
 // Target: >= 99% training accuracy on both engines (--check exits non-zero below it).
-// --save-regions FILE writes the decision regions on a grid with the training
-// points as .npy-free CSV lines "x,y,class" for plotting (tools/plot.py).
+// --save-regions FILE writes the decision regions on a 200x200 grid and the
+// training points as CSV (header "kind,x,y,class"; kind is "grid" or "point")
+// for tools/plot.py regions.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>

@@ -125,29 +125,33 @@ StepBenchResult bench_steps(const StepBenchConfig& config) {
     std::size_t warm = 0;
     time_per_call(step, std::min(0.2, slice), warm);  // buffers sized, caches and BLAS threads warm
 
-    std::vector<double> step_seconds;
-    step_seconds.reserve(config.repeats);  // so the count below sees the steps' allocations only
-    const std::uint64_t allocs_before = allocation_count();
-    for (std::size_t r = 0; r < config.repeats; ++r) step_seconds.push_back(time_per_call(step, slice, result.steps));
-    result.allocs_per_step =
-        static_cast<double>(allocation_count() - allocs_before) / static_cast<double>(result.steps);
-    for (double s : step_seconds) result.samples_per_s.push_back(static_cast<double>(config.batch) / s);
-    result.median_samples_per_s = median(result.samples_per_s);
-    result.min_samples_per_s = *std::min_element(result.samples_per_s.begin(), result.samples_per_s.end());
-    result.max_samples_per_s = *std::max_element(result.samples_per_s.begin(), result.samples_per_s.end());
-    result.step_us = 1e6 * static_cast<double>(config.batch) / result.median_samples_per_s;
-
-    // The GEMM-only bound, same run, same threads: the step's GEMM calls and nothing else.
+    // The GEMM-only bound, same run, same threads: the step's GEMM calls and
+    // nothing else. Its repeats alternate with the step's, so a change in the
+    // machine's load during the run touches both alike.
     auto gemms = step_gemms(*model, config.batch, rng);
     auto gemm_step = [&] {
         for (auto& g : gemms) vectorized::gemm<float>(g.ta, g.tb, 1.0f, g.a, g.b, 1.0f, g.c);
     };
     std::size_t gemm_calls = 0;
     time_per_call(gemm_step, std::min(0.1, slice / 2), gemm_calls);
-    std::vector<double> gemm_seconds;
+
+    std::vector<double> step_seconds, gemm_seconds;
+    step_seconds.reserve(config.repeats);  // so the count below sees the steps' allocations only
+    gemm_seconds.reserve(config.repeats);
+    std::uint64_t allocations = 0;
     for (std::size_t r = 0; r < config.repeats; ++r) {
+        const std::uint64_t before = allocation_count();
+        step_seconds.push_back(time_per_call(step, slice, result.steps));
+        allocations += allocation_count() - before;
         gemm_seconds.push_back(time_per_call(gemm_step, std::min(0.2, slice / 2), gemm_calls));
     }
+    result.allocs_per_step = static_cast<double>(allocations) / static_cast<double>(result.steps);
+    for (double s : step_seconds) result.samples_per_s.push_back(static_cast<double>(config.batch) / s);
+    result.median_samples_per_s = median(result.samples_per_s);
+    result.min_samples_per_s = *std::min_element(result.samples_per_s.begin(), result.samples_per_s.end());
+    result.max_samples_per_s = *std::max_element(result.samples_per_s.begin(), result.samples_per_s.end());
+    result.step_us = 1e6 * static_cast<double>(config.batch) / result.median_samples_per_s;
+
     const double gemm_s = median(gemm_seconds);
     result.gemm_us = 1e6 * gemm_s;
     result.gemm_bound_samples_per_s = static_cast<double>(config.batch) / gemm_s;
