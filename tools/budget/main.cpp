@@ -136,19 +136,18 @@ void bm_sum(benchmark::State& st, int log2n) {
     set_rates(st, n, 8);  // reads x and the zero vector
 }
 
+// One elementwise kernel (x -> y) in the chosen flavour; reads x, writes y.
 template <Engine E>
-void bm_relu(benchmark::State& st, int log2n) {
+void bm_elementwise(benchmark::State& st, int log2n, void (*loop_kernel)(ConstView<float>, View<float>),
+                    void (*vectorized_kernel)(ConstView<float>, View<float>)) {
     const std::size_t n = std::size_t{1} << log2n;
     auto& d = elementwise_data(n);
     const ConstView<float> x(d.x);
     const View<float> y(d.y);
+    auto* kernel = E == Engine::loop ? loop_kernel : vectorized_kernel;
     for (auto _ : st) {
         benchmark::DoNotOptimize(x.data);
-        if (E == Engine::loop) {
-            vecnn::loop::relu_forward<float>(x, y);
-        } else {
-            vecnn::vectorized::relu_forward<float>(x, y);
-        }
+        kernel(x, y);
         benchmark::DoNotOptimize(y.data);
         benchmark::ClobberMemory();  // y's contents count as used
     }
@@ -156,22 +155,13 @@ void bm_relu(benchmark::State& st, int log2n) {
 }
 
 template <Engine E>
+void bm_relu(benchmark::State& st, int log2n) {
+    bm_elementwise<E>(st, log2n, &vecnn::loop::relu_forward<float>, &vecnn::vectorized::relu_forward<float>);
+}
+
+template <Engine E>
 void bm_exp(benchmark::State& st, int log2n) {
-    const std::size_t n = std::size_t{1} << log2n;
-    auto& d = elementwise_data(n);
-    const ConstView<float> x(d.x);
-    const View<float> y(d.y);
-    for (auto _ : st) {
-        benchmark::DoNotOptimize(x.data);
-        if (E == Engine::loop) {
-            vecnn::loop::sigmoid_forward<float>(x, y);
-        } else {
-            vecnn::vectorized::sigmoid_forward<float>(x, y);
-        }
-        benchmark::DoNotOptimize(y.data);
-        benchmark::ClobberMemory();
-    }
-    set_rates(st, n, 8);
+    bm_elementwise<E>(st, log2n, &vecnn::loop::sigmoid_forward<float>, &vecnn::vectorized::sigmoid_forward<float>);
 }
 
 template <Engine E>
