@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 #include <string>
 #include <vector>
@@ -245,6 +246,8 @@ TEST_CASE("the split refuses counts that do not fit") {
 TEST_CASE("the fetched MNIST files, when data/fetch_mnist.sh has run, load as the documented split") {
     const std::string dir = std::string(VECNN_TEST_DATA_DIR) + "/../../data/mnist";
     if (find_mnist_file(dir, "train-images").empty()) {
+        // Under ctest the fetch_mnist fixture runs first and sets VECNN_REQUIRE_MNIST: missing files fail there.
+        REQUIRE_MESSAGE(std::getenv("VECNN_REQUIRE_MNIST") == nullptr, "data/mnist is missing after fetch_mnist");
         MESSAGE("data/mnist not fetched: run data/fetch_mnist.sh to check the real files too");
         return;
     }
