@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "tensor/threads.hpp"
+
 namespace vecnn {
 
 std::size_t ParameterInfo::size() const {
@@ -51,7 +53,10 @@ std::size_t Layer<T>::parameter_index(const std::string& name) const {
 
 template <class T>
 void Layer<T>::zero_grad() {
-    std::fill(gradients_, gradients_ + parameter_count_, T(0));
+    // Split like the optimizer's pass, so each thread clears the slice it
+    // will accumulate into and update (threads.hpp).
+    T* g = gradients_;
+    for_each_block(parameter_count_, [g](std::size_t begin, std::size_t end) { std::fill(g + begin, g + end, T(0)); });
 }
 
 template <class T>

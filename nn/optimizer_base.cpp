@@ -6,18 +6,9 @@
 #include <stdexcept>
 
 #include "tensor/threads.hpp"
-#include "tensor/worker_pool.hpp"
 
 namespace vecnn {
 
-namespace {
-// Below this many elements per thread, waking a second thread costs more than
-// it saves: measured on a 2-core VM, splitting the 203k-parameter update of
-// 784-256-10 at batch 1 cut `vecnn bench` from ~5,500 to ~2,500 samples/s
-// (the worker sleeps between steps and waking it is slow); 1M+ parameter
-// models (784-1024-1024-10) have updates long enough to pay for it.
-constexpr std::size_t kMinElementsPerPart = std::size_t{1} << 19;
-}  // namespace
 
 namespace detail {
 
@@ -72,21 +63,15 @@ void Optimizer<T>::step() {
                                " parameters, the optimizer was built for " + std::to_string(size_));
     }
     ++steps_;
-    // The update is memory-bound: large models split it over the compute
-    // threads (each element is independent, so the result is the same bits).
+    // The update is memory-bound: split over the compute threads like every
+    // pass over the parameters (threads.hpp), so each thread updates the
+    // slice it computed the gradient of. Same bits as one pass.
     T* p = model_.parameter_data();
     const T* g = model_.gradient_data();
-    const std::size_t parts = std::min<std::size_t>(compute_pool().threads(), size_ / kMinElementsPerPart);
-    if (parts <= 1) {
-        update(p, g, size_, steps_, 0);
-        return;
-    }
-    const std::size_t block = (size_ + parts - 1) / parts;
-    auto part = [&](std::size_t i) {
-        const std::size_t begin = i * block, end = std::min(size_, begin + block);
-        if (begin < end) update(p + begin, g + begin, end - begin, steps_, begin);
-    };
-    compute_pool().run(parts, part);
+    const std::size_t step = steps_;
+    for_each_block(size_, [&](std::size_t begin, std::size_t end) {
+        update(p + begin, g + begin, end - begin, step, begin);
+    });
 }
 
 template <class T>

@@ -59,7 +59,10 @@ void ensure_configured() {
 
 // Below this many multiply-adds per part a second thread costs more (waking
 // it, splitting the cache) than it saves; measured with `vecnn bench`.
-constexpr std::size_t kMinWorkPerPart = std::size_t{1} << 17;
+constexpr std::size_t kMinWorkPerPart = std::size_t{1} << 15;
+// Below this many elements per thread, a split elementwise pass costs more
+// (handing a part to the worker) than it saves; measured with `vecnn bench`.
+constexpr std::size_t kMinElementsPerPart = std::size_t{1} << 15;
 // Parts narrower than this waste the SIMD kernels' register blocks.
 constexpr std::size_t kMinBlock = 16;
 
@@ -93,7 +96,18 @@ GemmSplit gemm_split(std::size_t m, std::size_t n, std::size_t k) {
     GemmSplit split;
     const std::size_t threads = WorkerPool::instance().threads();
     const std::size_t work = m * n * k;
-    split.by_rows = m >= n;
+    // Split so that the largest of A (m, k), B (k, n) and C (m, n) is cut in
+    // blocks: each thread then reads or writes only its share of it. For a
+    // Linear layer that is the weight in forward (rows of W via columns of
+    // C) and its gradient in backward (rows of C): the same rows of W on the
+    // same thread (the pool gives part i to thread i), which keeps them in
+    // that core's cache from one call to the next.
+    const bool c_largest = m >= k && n >= k;
+    split.by_rows = c_largest || m > n;
+    // ...unless that dimension is too narrow to cut and the other is not.
+    if ((split.by_rows ? m : n) < 2 * kMinBlock && (split.by_rows ? n : m) >= 2 * kMinBlock) {
+        split.by_rows = !split.by_rows;
+    }
     const std::size_t dim = split.by_rows ? m : n;
     std::size_t parts = std::min({threads, work / kMinWorkPerPart, dim / kMinBlock});
     if (parts <= 1) return split;
@@ -103,6 +117,10 @@ GemmSplit gemm_split(std::size_t m, std::size_t n, std::size_t k) {
     split.parts = (dim + block - 1) / block;
     split.block = block;
     return split;
+}
+
+std::size_t elementwise_parts(std::size_t n) {
+    return std::max<std::size_t>(1, std::min<std::size_t>(compute_pool().threads(), n / kMinElementsPerPart));
 }
 
 }  // namespace vecnn

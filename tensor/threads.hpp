@@ -5,6 +5,7 @@
 // small GEMMs, where a second thread costs more than it saves, stay on one.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 
 namespace vecnn {
@@ -34,5 +35,39 @@ struct GemmSplit {
     std::size_t block = 0;  // rows (or columns) per part
 };
 GemmSplit gemm_split(std::size_t m, std::size_t n, std::size_t k);
+
+// How many equal contiguous blocks an elementwise pass over n elements is
+// split into (1: not split). Every pass over the flat parameter or gradient
+// block (zero_grad, the optimizer update) uses this one split, so each thread
+// touches the same slice every step: for a layer whose weight is too big for
+// one core's cache, its half stays in each core's own cache, next to the
+// rows of the weight the GEMM split (above) gives the same thread.
+std::size_t elementwise_parts(std::size_t n);
+
+// Calls f(begin, end) for each block of that split of [0, n), spread over the
+// compute pool; the same bits as one pass, since every element is independent.
+template <class F>
+void for_each_block(std::size_t n, F&& f);
+
+}  // namespace vecnn
+
+#include "tensor/worker_pool.hpp"
+
+namespace vecnn {
+
+template <class F>
+void for_each_block(std::size_t n, F&& f) {
+    const std::size_t parts = elementwise_parts(n);
+    if (parts <= 1) {
+        f(std::size_t{0}, n);
+        return;
+    }
+    const std::size_t block = (n + parts - 1) / parts;
+    auto part = [&](std::size_t i) {
+        const std::size_t begin = i * block, end = std::min(n, begin + block);
+        if (begin < end) f(begin, end);
+    };
+    compute_pool().run(parts, part);
+}
 
 }  // namespace vecnn
