@@ -28,6 +28,12 @@ View<T> Layer<T>::parameter(std::size_t i) {
 
 template <class T>
 View<T> Layer<T>::gradient(std::size_t i) {
+    settle_gradients();
+    return stored_gradient(i);
+}
+
+template <class T>
+View<T> Layer<T>::stored_gradient(std::size_t i) {
     const auto& p = parameters_.at(i);
     const Shape s = p.matrix_shape();
     return View<T>(gradients_ + p.offset, s.rows, s.cols);
@@ -53,6 +59,13 @@ std::size_t Layer<T>::parameter_index(const std::string& name) const {
 
 template <class T>
 void Layer<T>::zero_grad() {
+    if (parameter_count_ > 0) zero_pending_ = true;
+}
+
+template <class T>
+void Layer<T>::settle_gradients() const {
+    if (!zero_pending_) return;
+    zero_pending_ = false;
     // Split like the optimizer's pass, so each thread clears the slice it
     // will accumulate into and update (threads.hpp).
     T* g = gradients_;
@@ -60,8 +73,16 @@ void Layer<T>::zero_grad() {
 }
 
 template <class T>
+bool Layer<T>::take_pending_zero() {
+    const bool pending = zero_pending_;
+    zero_pending_ = false;
+    return pending;
+}
+
+template <class T>
 void Layer<T>::bind(T* values, T* gradients) {
     if (parameter_count_ == 0) return;
+    settle_gradients();  // the new block gets the zeros, not the stale values
     if (values != values_) std::copy(values_, values_ + parameter_count_, values);
     if (gradients != gradients_) std::copy(gradients_, gradients_ + parameter_count_, gradients);
     values_ = values;

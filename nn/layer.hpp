@@ -3,7 +3,8 @@
 // Shapes are row-major mini-batches: forward maps (batch, in) -> (batch, out),
 // backward maps the upstream gradient (batch, out) -> (batch, in).
 // Buffers: forward fills and returns output(); backward fills and returns the
-// input gradient and ADDS into the parameter gradients (zero_grad() clears).
+// input gradient and ADDS into the parameter gradients (zero_grad() clears;
+// see there for how a layer may overwrite instead).
 // Output and gradient buffers are resized only when the batch size changes,
 // so a steady-state step allocates nothing.
 //
@@ -57,8 +58,14 @@ public:
     std::size_t parameter_count() const { return parameter_count_; }
     T* parameter_data() { return values_; }
     const T* parameter_data() const { return values_; }
-    T* gradient_data() { return gradients_; }
-    const T* gradient_data() const { return gradients_; }
+    T* gradient_data() {
+        settle_gradients();
+        return gradients_;
+    }
+    const T* gradient_data() const {
+        settle_gradients();
+        return gradients_;
+    }
     View<T> parameter(std::size_t i);
     View<T> gradient(std::size_t i);
     ConstView<T> parameter(std::size_t i) const;
@@ -66,7 +73,14 @@ public:
     // Index of the parameter called `name`; throws std::invalid_argument naming it.
     std::size_t parameter_index(const std::string& name) const;
 
-    void zero_grad();
+    // Clears the parameter gradients, lazily: a layer whose backward writes
+    // all of its gradients (Linear) then writes them instead of adding to
+    // them, as PyTorch does after zero_grad(set_to_none=True), which saves a
+    // pass over the whole gradient block per step. Reading the gradients
+    // before that backward (any accessor above) sees zeros.
+    virtual void zero_grad();
+    // Carries out a pending zero_grad() now (the accessors do this).
+    virtual void settle_gradients() const;
 
     // Moves this layer's parameter and gradient blocks to external storage of
     // parameter_count() elements each, copying the current contents.
@@ -78,6 +92,11 @@ protected:
     void allocate_parameters();
     // For containers: replace the parameter list wholesale (names and offsets).
     void set_parameter_list(std::vector<ParameterInfo> list);
+    // For a backward that writes every gradient of the layer: true (and no
+    // longer pending) if zero_grad() is pending, i.e. overwrite, not add.
+    bool take_pending_zero();
+    // Gradient i as stored, without carrying out a pending zero_grad().
+    View<T> stored_gradient(std::size_t i);
 
     Engine engine_ = Engine::vectorized;
 
@@ -88,6 +107,7 @@ private:
     Vector<T> owned_gradients_;
     T* values_ = nullptr;
     T* gradients_ = nullptr;
+    mutable bool zero_pending_ = false;
 };
 
 template <class T>

@@ -1,5 +1,6 @@
 #include "nn/linear.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -71,12 +72,17 @@ const Matrix<T>& Linear<T>::backward(ConstView<T> output_gradient, bool need_inp
         require_same_shape((describe() + " backward").c_str(), "upstream gradient", output_gradient.shape, "output",
                            shape_of(output_));
     }
+    // After zero_grad() the gradients are written, not added to: no pass to clear them first.
+    const bool overwrite = this->take_pending_zero();
+    const T beta = overwrite ? T(0) : T(1);
+    View<T> weight_gradient = this->stored_gradient(0), bias_gradient = this->stored_gradient(1);
+    if (overwrite) std::fill(bias_gradient.data, bias_gradient.data + out_, T(0));
     if (this->engine_ == Engine::vectorized) {
-        vectorized::gemm<T>(true, false, T(1), output_gradient, input_, T(1), weight_gradient());
-        vectorized::add_column_sums<T>(output_gradient, bias_gradient());
+        vectorized::gemm<T>(true, false, T(1), output_gradient, input_, beta, weight_gradient);
+        vectorized::add_column_sums<T>(output_gradient, bias_gradient);
     } else {
-        loop::gemm<T>(true, false, T(1), output_gradient, input_, T(1), weight_gradient());
-        loop::add_column_sums<T>(output_gradient, bias_gradient());
+        loop::gemm<T>(true, false, T(1), output_gradient, input_, beta, weight_gradient);
+        loop::add_column_sums<T>(output_gradient, bias_gradient);
     }
     if (need_input_gradient) {
         ensure_shape(input_gradient_, output_gradient.rows(), in_);

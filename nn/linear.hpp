@@ -2,7 +2,8 @@
 //   input (batch, in) -> output (batch, out)
 //   weight (out, in), bias (out,); default init kaiming_uniform(a = sqrt 5),
 //   i.e. U(-1/sqrt(in), 1/sqrt(in)) for both, from the given seeded Rng.
-// backward: dW += dY^T X, db += sum_rows dY, dX = dY W  (GEMM flags, no transposes).
+// backward: dW += dY^T X, db += sum_rows dY, dX = dY W  (GEMM flags, no transposes);
+// the first backward after zero_grad() writes dW and db instead (beta = 0).
 #pragma once
 
 #include "nn/layer.hpp"

@@ -98,6 +98,16 @@ const Matrix<T>& Sequential<T>::backward(ConstView<T> output_gradient, bool need
 }
 
 template <class T>
+void Sequential<T>::zero_grad() {
+    for (auto& l : layers_) l->zero_grad();
+}
+
+template <class T>
+void Sequential<T>::settle_gradients() const {
+    for (const auto& l : layers_) l->settle_gradients();
+}
+
+template <class T>
 void Sequential<T>::set_engine(Engine engine) {
     Layer<T>::set_engine(engine);
     for (auto& l : layers_) l->set_engine(engine);

@@ -38,6 +38,9 @@ public:
     const Matrix<T>& backward(ConstView<T> output_gradient, bool need_input_gradient = true) override;
     void set_engine(Engine engine) override;
     void bind(T* values, T* gradients) override;
+    // Each layer clears (lazily) its own slice of the flat gradient block.
+    void zero_grad() override;
+    void settle_gradients() const override;
 
 private:
     void rebuild_parameters();

@@ -20,6 +20,7 @@
 //     worst 2.0 eps (|p| + 2|s|), so the bound of 8 has a 4x margin).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -614,6 +615,8 @@ TEST_CASE_TEMPLATE("Sequential: one flat parameter block, layers are views into 
     CHECK(nonzero > model->parameter_count() / 2);
     for (std::size_t i = 0; i < model->parameter_count(); ++i) gbase[i] = T(1);  // every element dirty
     model->zero_grad();
+    const T* cleared = model->gradient_data();  // reading through the accessor sees the clear
+    CHECK(cleared == gbase);
     for (std::size_t i = 0; i < model->parameter_count(); ++i) {
         CAPTURE(i);
         REQUIRE(gbase[i] == T(0));
@@ -683,4 +686,52 @@ TEST_CASE_TEMPLATE("Sequential nested in a Sequential: keys, values and views re
     VECNN_CHECK_CLOSE(outer.forward(x), expected, 0.0);
     outer.parameter_data()[p[4].offset] += T(1);  // 1.weight(0, 0)
     CHECK_FALSE(compare_close(ConstView<T>(outer.forward(x)), ConstView<T>(expected), 0.0).ok);
+}
+
+TEST_CASE_TEMPLATE("zero_grad is lazy: the next backward overwrites, later ones add, a read sees zeros", T, float,
+                   double) {
+    for (Engine engine : {Engine::vectorized, Engine::loop}) {
+        CAPTURE(engine == Engine::vectorized);
+        auto model = build_model<T>("linear(5,7),tanh,linear(7,3)", 3);
+        model->set_engine(engine);
+        Rng rng(4);
+        const Matrix<T> x = random_matrix<T>(6, 5, rng), dy = random_matrix<T>(6, 3, rng);
+        const std::size_t n = model->parameter_count();
+
+        // Reference: gradients of one backward into a block cleared eagerly by hand.
+        T* g = model->gradient_data();
+        std::fill(g, g + n, T(0));
+        model->forward(x);
+        model->backward(dy);
+        const std::vector<T> once(g, g + n);
+
+        // Garbage (NaN included) in the block, then zero_grad: the backward
+        // must write, never read it (beta = 0 never multiplies the old value).
+        std::fill(g, g + n, std::numeric_limits<T>::quiet_NaN());
+        model->zero_grad();
+        model->forward(x);
+        model->backward(dy);
+        g = model->gradient_data();
+        std::size_t differ = 0;
+        for (std::size_t i = 0; i < n; ++i) differ += g[i] != once[i];
+        CHECK(differ == 0);
+
+        // A second backward adds on top.
+        model->forward(x);
+        model->backward(dy);
+        g = model->gradient_data();
+        differ = 0;
+        for (std::size_t i = 0; i < n; ++i) differ += std::abs(g[i] - 2 * once[i]) > 1e-5 * std::abs(once[i]);
+        CHECK(differ == 0);
+
+        // zero_grad with no backward after it: every accessor reads zeros.
+        model->zero_grad();
+        CHECK(model->layer(0).gradient(0)(0, 0) == T(0));
+        const auto& linear = dynamic_cast<const Linear<T>&>(model->layer(2));
+        CHECK(linear.gradient(1)(0, 2) == T(0));
+        g = model->gradient_data();
+        std::size_t nonzero = 0;
+        for (std::size_t i = 0; i < n; ++i) nonzero += g[i] != T(0);
+        CHECK(nonzero == 0);
+    }
 }
