@@ -7,6 +7,9 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "data/idx.hpp"
 #include "nn/checkpoint.hpp"
@@ -236,4 +239,42 @@ TEST_CASE("every user mistake: one clear message, non-zero exit") {
         check_fails(r, {"diverged", "epoch 1, step"});
         CHECK_FALSE(std::filesystem::exists(dir / "never.npz"));
     }
+}
+
+TEST_CASE("bench --json: one record per engine with the fields the issue names, measured") {
+    TempDir dir("bench");
+    const auto r = run_vecnn("bench --model 16-32-4 --batch 8 --engine both --threads 2 --seconds 0.1 --repeats 2 "
+                             "--momentum 0 --json '" + (dir / "b.jsonl") + "'");
+    INFO("stderr: " << r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("momentum 0)") != std::string::npos);
+    std::istringstream lines(vecnn::test::slurp(dir / "b.jsonl"));
+    std::vector<std::string> records;
+    for (std::string line; std::getline(lines, line);) records.push_back(line);
+    REQUIRE(records.size() == 2);
+    // A number after "key": in a flat JSON object (our own writer: no nesting, no spaces).
+    auto number = [](const std::string& rec, const std::string& key) {
+        const auto at = rec.find("\"" + key + "\":");
+        REQUIRE_MESSAGE(at != std::string::npos, key);
+        return std::stod(rec.substr(at + key.size() + 3));
+    };
+    for (const auto& rec : records) {
+        CAPTURE(rec);
+        CHECK(rec.find("\"model\":\"linear(16,32),relu,linear(32,4)\"") != std::string::npos);
+        CHECK(number(rec, "batch") == 8);
+        CHECK(number(rec, "threads") == 2);
+        CHECK(number(rec, "momentum") == 0);
+        CHECK(number(rec, "samples_per_s") > 0);
+        CHECK(number(rec, "step_us") > 0);
+        CHECK(number(rec, "gemm_bound_samples_per_s") > 0);
+        CHECK(number(rec, "allocs_per_step") == 0);
+        // samples/s and us/step describe the same median step.
+        CHECK(number(rec, "samples_per_s") * number(rec, "step_us") == doctest::Approx(8e6).epsilon(1e-3));
+    }
+    CHECK(records[0].find("\"engine\":\"vectorized\"") != std::string::npos);
+    CHECK(records[0].find("\"speedup_vs_loop\":") != std::string::npos);
+    CHECK(records[1].find("\"engine\":\"loop\"") != std::string::npos);
+
+    check_fails(run_vecnn("bench --model 16-32-4 --momentum 2"), {"--momentum"});
+    check_fails(run_vecnn("bench --model 16-32-4 --json '" + (dir / "no/such/dir/b.jsonl") + "'"), {"b.jsonl"});
 }

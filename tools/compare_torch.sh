@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # vecnn vs PyTorch (CPU), side by side: runs `vecnn bench --engine vectorized`
-# and tools/torch_bench.py (same configs, same SGD-momentum cross-entropy step,
+# and tools/torch_bench.py (same configs, same SGD cross-entropy step,
 # float32) with the same thread count, and prints per config: vecnn samples/s,
 # PyTorch samples/s and their ratio (vecnn / PyTorch).
 #
 # Usage: tools/compare_torch.sh [--threads T] [--seconds S] [--repeats R] [--runs N]
-#                               [--model SPEC --batch B] [--vecnn PATH] [--markdown]
+#                               [--model SPEC --batch B] [--momentum M] [--vecnn PATH] [--markdown]
 #   --threads T   threads on both sides (default 1): `vecnn bench --threads T`;
 #                 PyTorch gets OPENBLAS_NUM_THREADS=T and OMP_NUM_THREADS=T in its
 #                 environment (torch.set_num_threads does not reach Debian's
@@ -13,13 +13,14 @@
 #   --seconds S   timed seconds per config and side (default 2), split in R repeats
 #   --runs N      alternate vecnn and PyTorch N times (default 1); the table shows
 #                 the median over the runs of each run's median samples/s
+#   --momentum M  SGD momentum of the step on both sides (default 0.9; 0: plain SGD)
 #   --vecnn PATH  the vecnn binary (default: $VECNN, else build/vecnn)
 #   --markdown    print the table as Markdown
 # Environment: PYTHON (default /usr/bin/python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-threads=1 seconds=2 repeats=5 runs=1 model="" batch=64 markdown=0
+threads=1 seconds=2 repeats=5 runs=1 model="" batch=64 markdown=0 momentum=0.9
 vecnn=${VECNN:-build/vecnn}
 python=${PYTHON:-/usr/bin/python3}
 while (($#)); do
@@ -30,9 +31,10 @@ while (($#)); do
         --runs) runs=$2; shift 2 ;;
         --model) model=$2; shift 2 ;;
         --batch) batch=$2; shift 2 ;;
+        --momentum) momentum=$2; shift 2 ;;
         --vecnn) vecnn=$2; shift 2 ;;
         --markdown) markdown=1; shift ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         *) echo "compare_torch: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -59,11 +61,11 @@ if [[ -n $model ]]; then model_args=(--model "$model" --batch "$batch"); fi
 echo "compare_torch: $threads thread(s), ${seconds}s per config and side, $repeats repeats, $runs run(s); load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for ((r = 1; r <= runs; r++)); do
     echo "compare_torch: run $r/$runs: vecnn bench" >&2
-    "$vecnn" bench --engine vectorized --threads "$threads" --seconds "$seconds" --repeats "$repeats" \
+    "$vecnn" bench --engine vectorized --threads "$threads" --seconds "$seconds" --repeats "$repeats" --momentum "$momentum" \
         "${model_args[@]}" --json "$tmp/vecnn.$r.jsonl" >"$tmp/vecnn.$r.txt"
     echo "compare_torch: run $r/$runs: torch_bench.py" >&2
     OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads "$python" tools/torch_bench.py --threads "$threads" \
-        --seconds "$seconds" --repeats "$repeats" "${model_args[@]}" --json "$tmp/torch.$r.jsonl" >"$tmp/torch.$r.txt"
+        --seconds "$seconds" --repeats "$repeats" --momentum "$momentum" "${model_args[@]}" --json "$tmp/torch.$r.jsonl" >"$tmp/torch.$r.txt"
 done
 
 "$python" - "$tmp" "$runs" "$threads" "$markdown" <<'EOF'
@@ -104,8 +106,9 @@ for name, v in vec.items():
     rows.append([name, short(v["model"]), str(v["batch"]), cell(v["rates"], vs),
                  cell(t["rates"], ts) if t else "-", "%.2f" % (vs / ts) if t else "-"])
 
-print("vecnn (vectorized) vs PyTorch, float32, %d thread(s), median samples/s of %d run(s)%s"
-      % (threads, runs, " (min-max over runs)" if runs > 1 else ""))
+momentum = next(iter(vec.values())).get("momentum", 0.9) if vec else 0.9
+print("vecnn (vectorized) vs PyTorch, float32, SGD momentum %g, %d thread(s), median samples/s of %d run(s)%s"
+      % (momentum, threads, runs, " (min-max over runs)" if runs > 1 else ""))
 if markdown:
     print("| " + " | ".join(header) + " |")
     print("|---|---|---:|---:|---:|---:|")

@@ -3,7 +3,7 @@
 
 Same configs (the default suite of `vecnn bench`, or --model/--batch as vecnn
 takes them), same step: zero_grad, forward, F.cross_entropy (mean), backward,
-torch.optim.SGD(lr=0.01, momentum=0.9).step(), float32, on one fixed random
+torch.optim.SGD(lr=0.01, momentum=0.9 or --momentum).step(), float32, on one fixed random
 batch; a warm-up, then --repeats timed slices of --seconds/--repeats each;
 the median samples/s over the slices is reported (min and max too).
 
@@ -15,7 +15,7 @@ OMP_NUM_THREADS) differs from --threads, re-executes itself with both set to
 Subnormals are flushed (torch.set_flush_denormal(True)), as vecnn does.
 
 Usage: /usr/bin/python3 tools/torch_bench.py [--model 784-256-10 --batch 64]
-           [--threads 1] [--seconds 2] [--repeats 5] [--json out.jsonl]
+           [--threads 1] [--seconds 2] [--repeats 5] [--momentum 0.9] [--json out.jsonl]
 """
 import argparse
 import json
@@ -45,10 +45,13 @@ def parse_args(argv):
     p.add_argument("--seconds", type=float, default=2.0, help="timed seconds per config")
     p.add_argument("--repeats", type=int, default=5, help="timed slices (median and min-max over them)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (0: plain SGD), as vecnn bench --momentum")
     p.add_argument("--json", help="write one JSON object per config to this file")
     a = p.parse_args(argv)
     if a.threads < 1 or a.batch < 1 or a.repeats < 1 or a.seconds <= 0:
         p.error("--threads, --batch, --repeats and --seconds must be positive")
+    if not 0 <= a.momentum <= 1:
+        p.error("--momentum must be in [0, 1], as vecnn bench --momentum")
     return a
 
 
@@ -107,12 +110,12 @@ def time_per_call(step, budget):
             return elapsed / n, n
 
 
-def bench(torch, spec, batch, seconds, repeats, seed):
+def bench(torch, spec, batch, seconds, repeats, seed, momentum):
     F = torch.nn.functional
     torch.manual_seed(seed)
     model, inputs, outputs = build_model(torch, expand_spec(spec))
     model = model.float()
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=momentum)
     x = torch.rand(batch, inputs, dtype=torch.float32) * 2 - 1
     y = torch.randint(0, outputs, (batch,), dtype=torch.int64)
 
@@ -152,17 +155,17 @@ def main(argv):
     torch.set_flush_denormal(True)
     configs = [("custom", a.model, a.batch)] if a.model else DEFAULT_SUITE
     out = open(a.json, "w") if a.json else None
-    print("torch_bench: PyTorch %s, float32, SGD momentum step incl. cross-entropy, %d thread(s) "
-          "(OPENBLAS_NUM_THREADS=%s), %d repeats" % (torch.__version__, a.threads,
+    print("torch_bench: PyTorch %s, float32, SGD (lr 0.01, momentum %g) step incl. cross-entropy, %d thread(s) "
+          "(OPENBLAS_NUM_THREADS=%s), %d repeats" % (torch.__version__, a.momentum, a.threads,
                                                     os.environ.get("OPENBLAS_NUM_THREADS"), a.repeats))
     print("%-6s %-22s %5s %12s %23s %10s" % ("config", "model", "batch", "samples/s", "min-max", "us/step"))
     for name, spec, batch in configs:
-        r = bench(torch, spec, batch, a.seconds, a.repeats, a.seed)
+        r = bench(torch, spec, batch, a.seconds, a.repeats, a.seed, a.momentum)
         print("%-6s %-22s %5d %12.0f %23s %10.1f" % (name, spec, batch, r["samples_per_s"],
               "%.0f-%.0f" % (r["samples_per_s_min"], r["samples_per_s_max"]), r["step_us"]), flush=True)
         if out:
             rec = {"config": name, "model": expand_spec(spec), "batch": batch, "engine": "pytorch",
-                   "threads": a.threads, "torch": torch.__version__}
+                   "threads": a.threads, "momentum": a.momentum, "torch": torch.__version__}
             rec.update(r)
             out.write(json.dumps(rec) + "\n")
             out.flush()

@@ -21,6 +21,7 @@ struct BenchArgs {
     double seconds = 2.0;
     std::size_t repeats = 5;
     std::string json;
+    double momentum = 0.9;
 };
 
 struct Config {
@@ -34,14 +35,15 @@ std::vector<Config> default_suite() {
             {"D", "784-256-10", 1},          {"tiny", "16-32-4", 16},         {"mid", "256-512-512-10", 128}};
 }
 
-std::string json_line(const Config& c, const char* engine, int threads, const StepBenchResult& r, double vs_loop) {
+std::string json_line(const Config& c, const char* engine, int threads, double momentum, const StepBenchResult& r,
+                      double vs_loop) {
     char buf[1024];
     std::snprintf(buf, sizeof buf,
-                  "{\"config\":\"%s\",\"model\":\"%s\",\"batch\":%zu,\"engine\":\"%s\",\"threads\":%d,"
+                  "{\"config\":\"%s\",\"model\":\"%s\",\"batch\":%zu,\"engine\":\"%s\",\"threads\":%d,\"momentum\":%g,"
                   "\"samples_per_s\":%.1f,\"samples_per_s_min\":%.1f,\"samples_per_s_max\":%.1f,\"step_us\":%.3f,"
                   "\"gemm_us\":%.3f,\"gemm_fraction\":%.4f,\"gemm_bound_samples_per_s\":%.1f,\"allocs_per_step\":%.3f,"
                   "\"parameters\":%zu,\"steps\":%zu%s}",
-                  c.name.c_str(), r.spec.c_str(), c.batch, engine, threads, r.median_samples_per_s,
+                  c.name.c_str(), r.spec.c_str(), c.batch, engine, threads, momentum, r.median_samples_per_s,
                   r.min_samples_per_s, r.max_samples_per_s, r.step_us, r.gemm_us, r.gemm_us / r.step_us,
                   r.gemm_bound_samples_per_s, r.allocs_per_step, r.parameters, r.steps,
                   vs_loop > 0 ? (",\"speedup_vs_loop\":" + std::to_string(vs_loop)).c_str() : "");
@@ -65,8 +67,9 @@ void run(const BenchArgs& a) {
         if (!json.is_open()) throw CommandError("cannot open '" + a.json + "' for writing");
     }
 
-    std::printf("vecnn bench: float32, SGD momentum step incl. softmax cross-entropy, %d BLAS thread(s), %zu repeats\n",
-                a.threads, a.repeats);
+    std::printf("vecnn bench: float32, SGD (lr 0.01, momentum %g) step incl. softmax cross-entropy, %d thread(s), "
+                "%zu repeats\n",
+                a.momentum, a.threads, a.repeats);
     std::printf("%-6s %-22s %5s %-10s %12s %23s %10s %10s %6s %7s %7s %8s\n", "config", "model", "batch", "engine",
                 "samples/s", "min-max", "us/step", "gemm us", "gemm%", "%bound", "allocs", "vec/loop");
     for (const auto& c : configs) {
@@ -78,6 +81,7 @@ void run(const BenchArgs& a) {
             sc.engine = e;
             sc.seconds = a.seconds;
             sc.repeats = a.repeats;
+            sc.momentum = a.momentum;
             results[e] = bench_steps(sc);
         }
         for (Engine e : engines) {
@@ -95,7 +99,7 @@ void run(const BenchArgs& a) {
                         100 * r.gemm_us / r.step_us, 100 * r.median_samples_per_s / r.gemm_bound_samples_per_s,
                         r.allocs_per_step, ratio);
             std::fflush(stdout);
-            if (json.is_open()) json << json_line(c, to_string(e), a.threads, r, vs_loop) << "\n";
+            if (json.is_open()) json << json_line(c, to_string(e), a.threads, a.momentum, r, vs_loop) << "\n";
         }
     }
     if (json.is_open()) {
@@ -116,6 +120,8 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("--threads", a->threads, "BLAS threads")->check(CLI::PositiveNumber);
     cmd->add_option("--seconds", a->seconds, "timed seconds per config and engine")->check(CLI::PositiveNumber);
     cmd->add_option("--repeats", a->repeats, "repeats (median and min-max over them)")->check(CLI::PositiveNumber);
+    cmd->add_option("--momentum", a->momentum, "SGD momentum of the timed step (0: plain SGD)")
+        ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--json", a->json, "write one JSON object per config and engine to this file");
     cmd->callback([a] { run(*a); });
 }

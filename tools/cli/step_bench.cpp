@@ -108,7 +108,7 @@ StepBenchResult bench_steps(const StepBenchConfig& config) {
     result.parameters = model->parameter_count();
     CrossEntropy<float> loss;
     loss.set_engine(config.engine);
-    SGD<float> sgd(*model, SgdOptions{0.01, 0.9});
+    SGD<float> sgd(*model, SgdOptions{0.01, config.momentum});
     Rng rng(config.seed + 1);
     const Matrix<float> x = random_matrix(config.batch, features.inputs, rng);
     std::vector<std::int64_t> labels(config.batch);

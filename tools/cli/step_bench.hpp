@@ -1,5 +1,6 @@
 // Times training steps of a model spec at a batch size on one engine:
-// forward, softmax cross-entropy (mean), backward, SGD update (momentum 0.9),
+// forward, softmax cross-entropy (mean), backward, SGD update (lr 0.01,
+// momentum 0.9 unless set),
 // on a fixed random batch in float32. Also times, in the same run, the
 // step's GEMM calls alone (same shapes, flags and threads, nothing else):
 // the BLAS-only bound the step can approach.
@@ -20,6 +21,7 @@ struct StepBenchConfig {
     double seconds = 2.0;   // timed budget, split over the repeats
     std::size_t repeats = 5;
     std::uint64_t seed = 0;
+    double momentum = 0.9;  // of the SGD update; 0: plain SGD (torch.optim.SGD's default)
 };
 
 struct StepBenchResult {
