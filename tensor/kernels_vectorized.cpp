@@ -3,6 +3,7 @@
 // the shape lives in a std::array).
 #include <cblas.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <xtensor/xadapt.hpp>
@@ -92,23 +93,27 @@ void gemm(bool transpose_a, bool transpose_b, T alpha, ConstView<T> a, ConstView
     compute_pool().run(split.parts, part);
 }
 
+// broadcast_rows and add_column_sums work row by row on contiguous memory
+// with plain loops the compiler turns into SIMD: an xtensor expression per
+// row costs tens of ns to set up, which at 16-32 columns (the tiny
+// networks) was more than the arithmetic, and xtensor's reducer over axis 0
+// is not vectorised at all.
 template <class T>
 void broadcast_rows(ConstView<T> bias, View<T> y) {
     detail::check_row("broadcast_rows", bias.shape, y.shape);
-    const auto b = row(bias, 0);
-    for (std::size_t r = 0; r < y.rows(); ++r) {
-        auto yr = row(y, r);
-        xt::noalias(yr) = b;
-    }
+    const std::size_t cols = y.cols();
+    for (std::size_t r = 0; r < y.rows(); ++r) std::copy(bias.data, bias.data + cols, y.data + r * cols);
 }
 
 template <class T>
 void add_column_sums(ConstView<T> x, View<T> acc) {
     detail::check_row("add_column_sums", acc.shape, x.shape);
-    auto a = row(acc, 0);
+    const std::size_t cols = x.cols();
+    T* __restrict a = acc.data;
     // Row after row keeps both operands contiguous (a strided column reduction would not).
     for (std::size_t r = 0; r < x.rows(); ++r) {
-        xt::noalias(a) += row(x, r);
+        const T* __restrict xr = x.data + r * cols;
+        for (std::size_t c = 0; c < cols; ++c) a[c] += xr[c];
     }
 }
 
@@ -162,18 +167,45 @@ void tanh_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
     xt::noalias(fdx) = flat(dy) * (T(1) - fy * fy);
 }
 
+namespace {
+// Softmax of every row of x into y, batch-wide: the row maxima subtracted in
+// one sweep, exp of the whole batch in ONE SIMD expression, then each row
+// normalised. Per-row xtensor expressions cost tens of ns each to set up,
+// which for few classes (10 for MNIST, 2 for the tiny configs) was most of
+// the loss's time. row_done(r, sum of exp, max) gets what log-sum-exp needs.
+template <class T, class RowDone>
+void softmax_batch(ConstView<T> x, View<T> y, RowDone&& row_done) {
+    const std::size_t rows = x.rows(), cols = x.cols();
+    if (cols == 0) return;
+    auto row_max = [&](std::size_t r) {
+        const T* xr = x.data + r * cols;
+        T m = xr[0];
+        for (std::size_t c = 1; c < cols; ++c) m = xr[c] > m ? xr[c] : m;
+        return m;
+    };
+    for (std::size_t r = 0; r < rows; ++r) {
+        const T m = row_max(r);
+        const T* xr = x.data + r * cols;
+        T* yr = y.data + r * cols;
+        for (std::size_t c = 0; c < cols; ++c) yr[c] = xr[c] - m;
+    }
+    auto fy = flat(y);
+    xt::noalias(fy) = xt::exp(fy);
+    for (std::size_t r = 0; r < rows; ++r) {
+        T* yr = y.data + r * cols;
+        T sum = 0;
+        for (std::size_t c = 0; c < cols; ++c) sum += yr[c];
+        const T inv_sum = T(1) / sum;
+        for (std::size_t c = 0; c < cols; ++c) yr[c] *= inv_sum;
+        row_done(r, sum, row_max(r));
+    }
+}
+}  // namespace
+
 template <class T>
 void softmax_forward(ConstView<T> x, View<T> y) {
     require_same_shape("softmax_forward", "input", x.shape, "output", y.shape);
-    if (x.cols() == 0) return;
-    for (std::size_t r = 0; r < x.rows(); ++r) {
-        const auto xr = row(x, r);
-        auto yr = row(y, r);
-        const T max = xt::amax(xr)();
-        xt::noalias(yr) = xt::exp(xr - max);
-        const T inv_sum = T(1) / xt::sum(yr)();
-        yr *= inv_sum;
-    }
+    softmax_batch(x, y, [](std::size_t, T, T) {});
 }
 
 template <class T>
@@ -189,30 +221,14 @@ void softmax_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
     }
 }
 
-namespace {
-// Softmax of each row into `probabilities`; returns log(sum exp(x - max)) + max
-// of row r through `log_sum_exp`, the fused log-softmax denominator.
-template <class T, class PerRow>
-void softmax_rows_with_lse(ConstView<T> logits, View<T> probabilities, PerRow&& per_row) {
-    for (std::size_t r = 0; r < logits.rows(); ++r) {
-        const auto xr = row(logits, r);
-        auto pr = row(probabilities, r);
-        const T max = xt::amax(xr)();
-        xt::noalias(pr) = xt::exp(xr - max);
-        const T sum = xt::sum(pr)();
-        pr *= T(1) / sum;
-        per_row(r, xr, std::log(sum) + max);
-    }
-}
-}  // namespace
-
 template <class T>
 T cross_entropy_labels(ConstView<T> logits, const std::int64_t* labels, View<T> probabilities) {
     require_same_shape("cross_entropy", "logits", logits.shape, "probabilities", probabilities.shape);
     detail::check_labels("cross_entropy", labels, logits.shape);
     T total = 0;
-    softmax_rows_with_lse(logits, probabilities, [&](std::size_t r, const auto& xr, T lse) {
-        total += lse - xr(static_cast<std::size_t>(labels[r]));
+    softmax_batch(logits, probabilities, [&](std::size_t r, T sum, T max) {
+        // -log softmax(x)[label] = log sum exp(x - max) + max - x[label]
+        total += std::log(sum) + max - logits(r, static_cast<std::size_t>(labels[r]));
     });
     return total;
 }
@@ -222,10 +238,17 @@ T cross_entropy_targets(ConstView<T> logits, ConstView<T> targets, View<T> proba
     require_same_shape("cross_entropy", "logits", logits.shape, "targets", targets.shape);
     require_same_shape("cross_entropy", "logits", logits.shape, "probabilities", probabilities.shape);
     T total = 0;
-    softmax_rows_with_lse(logits, probabilities, [&](std::size_t r, const auto& xr, T lse) {
+    const std::size_t cols = logits.cols();
+    softmax_batch(logits, probabilities, [&](std::size_t r, T sum, T max) {
         // -sum_c t_c (x_c - lse) = lse * sum_c t_c - sum_c t_c x_c
-        const auto tr = row(targets, r);
-        total += lse * xt::sum(tr)() - xt::sum(tr * xr)();
+        const T* tr = targets.data + r * cols;
+        const T* xr = logits.data + r * cols;
+        T mass = 0, dot = 0;
+        for (std::size_t c = 0; c < cols; ++c) {
+            mass += tr[c];
+            dot += tr[c] * xr[c];
+        }
+        total += (std::log(sum) + max) * mass - dot;
     });
     return total;
 }
