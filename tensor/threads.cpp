@@ -57,12 +57,26 @@ void ensure_configured() {
     std::call_once(configured, [] { configure(static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))); });
 }
 
-// Below this many multiply-adds per part a second thread costs more (waking
-// it, splitting the cache) than it saves; measured with `vecnn bench`.
-constexpr std::size_t kMinWorkPerPart = std::size_t{1} << 15;
-// Below this many elements per thread, a split elementwise pass costs more
-// (handing a part to the worker) than it saves; measured with `vecnn bench`.
-constexpr std::size_t kMinElementsPerPart = std::size_t{1} << 15;
+// When to use a second thread, measured with `vecnn bench` over MLPs from
+// 64-64-10 to 784-1024-1024-10 at batch 1 to 1024 on a 2-core VM. Handing a
+// part to a worker costs little; what costs is data changing cores: a cache
+// line written on one core and read on the other. So a parameter block is
+// either split in every pass over it (GEMMs, zero_grad, the update: each
+// thread keeps its slice in its own cache, which for a weight too big for
+// one core's cache is worth more than the parallelism, up to 3x at batch
+// 1-8), or kept whole on one thread.
+//
+// An elementwise pass over the parameters is split from this many elements
+// per thread on.
+constexpr std::size_t kMinElementsPerPart = std::size_t{1} << 16;
+// A GEMM is split when one of its operands is as big as that (a weight whose
+// update is split), down to this many multiply-adds per part...
+constexpr std::size_t kMinWorkPerPartBigOperand = std::size_t{1} << 14;
+// ...and otherwise only from this many multiply-adds per part (~100 us),
+// where the compute saved pays for the weight and its gradient moving
+// between cores every step (splitting 256-256-10 at batch 128 this way,
+// with its 68k-parameter update on one thread, was no faster than 1 thread).
+constexpr std::size_t kMinWorkPerPart = std::size_t{1} << 22;
 // Parts narrower than this waste the SIMD kernels' register blocks.
 constexpr std::size_t kMinBlock = 16;
 
@@ -109,7 +123,9 @@ GemmSplit gemm_split(std::size_t m, std::size_t n, std::size_t k) {
         split.by_rows = !split.by_rows;
     }
     const std::size_t dim = split.by_rows ? m : n;
-    std::size_t parts = std::min({threads, work / kMinWorkPerPart, dim / kMinBlock});
+    const std::size_t largest = std::max({m * k, k * n, m * n});
+    const std::size_t min_work = largest >= 2 * kMinElementsPerPart ? kMinWorkPerPartBigOperand : kMinWorkPerPart;
+    std::size_t parts = std::min({threads, work / min_work, dim / kMinBlock});
     if (parts <= 1) return split;
     // Equal blocks, rounded up to a multiple of kMinBlock.
     std::size_t block = (dim + parts - 1) / parts;
