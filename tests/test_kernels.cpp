@@ -340,16 +340,20 @@ TEST_CASE_TEMPLATE("sigmoid kernel: exactly 1 and 0 at +-1000, finite everywhere
 // Loop vs vectorized on random batches
 // ---------------------------------------------------------------------------
 
-TEST_CASE_TEMPLATE("loop and vectorized gemm agree: transposes, beta 0 and 1, batch 1, 13, 64", T, float, double) {
+// The vectorized gemm routes by shape (gemv per row up to 6 rows, gemv for
+// one column, a loop for k = 1, gemm otherwise): batches 1, 3, 6 and 7 sit
+// on either side of those lines, and beta 0.5 checks the scaling in each.
+TEST_CASE_TEMPLATE("loop and vectorized gemm agree: transposes, beta 0, 1 and 0.5, batch 1 to 64", T, float, double) {
     Rng rng(42);
-    for (std::size_t batch : {1, 13, 64}) {
-        // (m, n, k): forward-like (batch rows), weight-gradient-like (batch is K).
-        const std::size_t shapes[3][3] = {{batch, 9, 11}, {9, 11, batch}, {batch, 11, 9}};
+    for (std::size_t batch : {1, 3, 6, 7, 13, 64}) {
+        // (m, n, k): forward-like (batch rows), weight-gradient-like (batch is
+        // K), input-gradient-like, and one output column.
+        const std::size_t shapes[4][3] = {{batch, 9, 11}, {9, 11, batch}, {batch, 11, 9}, {batch, 1, 11}};
         for (const auto& s : shapes) {
             const std::size_t m = s[0], n = s[1], kk = s[2];
             for (int ta = 0; ta < 2; ++ta) {
                 for (int tb = 0; tb < 2; ++tb) {
-                    for (T beta : {T(0), T(1)}) {
+                    for (T beta : {T(0), T(1), T(0.5)}) {
                         CAPTURE(batch);
                         CAPTURE(m);
                         CAPTURE(n);

@@ -5,11 +5,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <thread>
 #include <vector>
 
+#include "tensor/kernels.hpp"
 #include "tensor/threads.hpp"
 #include "tensor/worker_pool.hpp"
+#include "test_util.hpp"
 
 using namespace vecnn;
 
@@ -149,4 +152,42 @@ TEST_CASE("gemm_split cuts the largest operand, in blocks that cover the split d
     CHECK(gemm_split(32, 16, 16).parts == 1);
     set_blas_threads(1);
     CHECK(gemm_split(256, 784, 64).parts == 1);
+}
+
+// Split GEMMs take the same shape routes (gemv, the k = 1 loop, gemm) on
+// each part as an unsplit one: batch-1 and batch-3 shapes of a 784-256 layer,
+// split over two threads, against the loop engine.
+TEST_CASE("gemm split over two threads: the batch-1 routes agree with the loop engine") {
+    set_blas_threads(2);
+    Rng rng(5);
+    struct Case {
+        std::size_t m, n, k;
+        bool ta, tb;
+    };
+    const Case cases[] = {
+        {1, 256, 784, false, true},                                // forward, X W^T
+        {3, 256, 784, false, true},  {1, 784, 256, false, false},  // input gradient, dY W
+        {256, 784, 1, true, false},                                // weight gradient, dY^T X
+        {784, 1, 256, false, false},                               // one output column
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.m);
+        CAPTURE(c.n);
+        CAPTURE(c.k);
+        CHECK(gemm_split(c.m, c.n, c.k).parts == 2);
+        const Matrix<float> a =
+            c.ta ? test::random_matrix<float>(c.k, c.m, rng) : test::random_matrix<float>(c.m, c.k, rng);
+        const Matrix<float> b =
+            c.tb ? test::random_matrix<float>(c.n, c.k, rng) : test::random_matrix<float>(c.k, c.n, rng);
+        for (float beta : {0.0f, 1.0f}) {
+            CAPTURE(beta);
+            Matrix<float> cv = test::random_matrix<float>(c.m, c.n, rng);
+            if (beta == 0.0f) cv.fill(std::numeric_limits<float>::quiet_NaN());
+            Matrix<float> cl = cv;
+            vectorized::gemm<float>(c.ta, c.tb, 0.5f, a, b, beta, cv);
+            loop::gemm<float>(c.ta, c.tb, 0.5f, a, b, beta, cl);
+            VECNN_CHECK_CLOSE(cv, cl, test::engine_rtol<float>(double(c.k) + 1));
+        }
+    }
+    set_blas_threads(1);
 }
