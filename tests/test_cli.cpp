@@ -248,6 +248,7 @@ TEST_CASE("bench --json: one record per engine with the fields the issue names, 
     INFO("stderr: " << r.err);
     REQUIRE(r.status == 0);
     CHECK(r.out.find("momentum 0)") != std::string::npos);
+    CHECK(r.out.find("OpenBLAS kernels ") != std::string::npos);
     std::istringstream lines(vecnn::test::slurp(dir / "b.jsonl"));
     std::vector<std::string> records;
     for (std::string line; std::getline(lines, line);) records.push_back(line);
@@ -261,6 +262,9 @@ TEST_CASE("bench --json: one record per engine with the fields the issue names, 
     for (const auto& rec : records) {
         CAPTURE(rec);
         CHECK(rec.find("\"model\":\"linear(16,32),relu,linear(32,4)\"") != std::string::npos);
+        // The OpenBLAS kernel set in use, as OpenBLAS names it (never empty).
+        CHECK(rec.find("\"blas_core\":\"") != std::string::npos);
+        CHECK(rec.find("\"blas_core\":\"\"") == std::string::npos);
         CHECK(number(rec, "batch") == 8);
         CHECK(number(rec, "threads") == 2);
         CHECK(number(rec, "momentum") == 0);

@@ -21,6 +21,7 @@
 #include "nn/optimizer_factory.hpp"
 #include "nn/trainer.hpp"
 #include "nn/training_log.hpp"
+#include "tensor/blas_core.hpp"
 #include "tensor/threads.hpp"
 
 namespace {
@@ -91,7 +92,8 @@ int main(int argc, char** argv) {
     app.add_option("--momentum", a.momentum, "sgd momentum")->check(CLI::NonNegativeNumber);
     app.add_option("--epochs", a.epochs, "epochs")->check(CLI::PositiveNumber);
     app.add_option("--batch-size", a.batch, "rows per step")->check(CLI::PositiveNumber);
-    app.add_option("--slice-steps", a.slice_steps, "steps timed on both engines for the ratio")->check(CLI::PositiveNumber);
+    app.add_option("--slice-steps", a.slice_steps, "steps timed on both engines for the ratio")
+        ->check(CLI::PositiveNumber);
     app.add_option("--seed", a.seed, "seed for initialisation and shuffling");
     app.add_option("--threads", a.threads, "BLAS threads")->check(CLI::PositiveNumber);
     app.add_flag("--check", a.check, "exit non-zero below the target test accuracy (95% sgd, 94% adam)");
@@ -120,8 +122,9 @@ int main(int argc, char** argv) {
         TrainingLog log(lo);
         log.attach(trainer);
         std::printf("MNIST: %zu training and %zu test digits from %s\n", train.rows(), test.rows(), a.data.c_str());
-        std::printf("model %s, %s, batch %zu, %zu epochs, vectorized engine, %d BLAS threads\n", kSpec,
-                    opt->describe().c_str(), a.batch, a.epochs, a.threads);
+        std::printf("model %s, %s, batch %zu, %zu epochs, vectorized engine, %d BLAS threads, OpenBLAS kernels %s\n",
+                    kSpec, opt->describe().c_str(), a.batch, a.epochs, a.threads,
+                    vecnn::blas_core_description().c_str());
         trainer.fit(train, &test);
 
         const Evaluation final_test = trainer.evaluate(test);

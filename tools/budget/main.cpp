@@ -7,7 +7,7 @@
 // The kernels are vecnn's own, called through the public kernel set:
 //   sum     squared_error(x, 0): sum of x^2 against a zero vector (a reduction
 //           reading two arrays; loop: one scalar accumulator in order;
-//           vectorized: xt::sum(xt::square(x - t)))
+//           vectorized: an xsimd reduction with four accumulators)
 //   relu    relu_forward(x, y)
 //   exp     sigmoid_forward(x, y): exp(-|x|) plus a division and a select
 //           (loop: std::exp per element; vectorized: xt::exp through xsimd)
@@ -21,7 +21,7 @@
 // inserted before the user's flags, so the user's win):
 //   --min_log2=K --max_log2=K  size range (default 4 .. 24)
 //   --step=S                   every S-th power of two (default 1)
-//   --loop_linear_max_log2=K   largest loop GEMM (default 24; it is ~5 s a call there)
+//   --loop_linear_max_log2=K   largest loop GEMM (default 24; 2-5 s a call there)
 //   --kernels=a,b              subset of sum,relu,exp,linear (default all)
 // Defaults passed to Google Benchmark: --benchmark_min_time=0.03 --benchmark_repetitions=3.
 // Times are CPU time of the benchmark thread (Google Benchmark's default):
@@ -43,6 +43,7 @@
 
 #include <unistd.h>
 
+#include "tensor/blas_core.hpp"
 #include "tensor/kernels.hpp"
 #include "tensor/matrix.hpp"
 #include "tensor/random.hpp"
@@ -439,6 +440,7 @@ int main(int argc, char** argv) {
     vecnn::set_blas_threads(1);  // one thread: vecnn's GEMM pool and OpenBLAS
     benchmark::AddCustomContext("vecnn_threads", std::to_string(vecnn::blas_threads()));
     benchmark::AddCustomContext("xsimd_arch", xsimd::default_arch::name());
+    benchmark::AddCustomContext("openblas_kernels", vecnn::blas_core_description());
     benchmark::AddCustomContext("xsimd_float_lanes", std::to_string(xsimd::batch<float>::size));
     benchmark::AddCustomContext("openblas", openblas_get_config());
 

@@ -107,6 +107,15 @@ def markdown(med, sizes):
                                                  "%.1f" % (flops / ve) if ve else "-"))
 
 
+def cache_sizes(context):
+    """[(bytes, "L1"), (bytes, "L2")] of one core's data caches, from Google Benchmark's context."""
+    found = {}
+    for c in context.get("caches", []):
+        if c.get("type") in ("Data", "Unified") and c.get("level") in (1, 2) and c.get("level") not in found:
+            found[c["level"]] = c["size"]
+    return [(found[level], "L%d" % level) for level in (1, 2) if level in found]
+
+
 def svg(med, sizes, context, path):
     W, H = 980, 455
     panels = [(70, "vectorized / loop (> 1: vectorized faster)"), (560, "elements/s (solid: vectorized, dashed: loop)")]
@@ -141,8 +150,9 @@ def svg(med, sizes, context, path):
             out.append('<text x="%.1f" y="%d" text-anchor="middle">2<tspan dy="-5" font-size="9">%d</tspan></text>'
                        % (x, top + ph + 16, k))
         out.append('<text x="%.1f" y="%d" text-anchor="middle">elements</text>' % (x0 + pw / 2, top + ph + 34))
-        # Where two float arrays (x and y of relu) stop fitting L1 (48 KiB) and L2 (2 MiB) of one core.
-        for cache, label in ((49152, "L1"), (2097152, "L2")):
+        # Where two float arrays (x and y of relu) stop fitting one core's L1d and L2, as the
+        # benchmark's context reports them.
+        for cache, label in cache_sizes(context):
             k = math.log2(cache / 8)
             if xmin <= k <= xmax:
                 x = xpos(x0, k)

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 
+#include "tensor/blas_core.hpp"
 #include "tensor/threads.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/step_bench.hpp"
@@ -31,8 +32,8 @@ struct Config {
 
 // The configs of the performance issue (A-D), and sizes from tiny to large.
 std::vector<Config> default_suite() {
-    return {{"A", "784-256-10", 64},         {"B", "784-1024-1024-10", 256}, {"C", "2-16-16-2", 32},
-            {"D", "784-256-10", 1},          {"tiny", "16-32-4", 16},         {"mid", "256-512-512-10", 128}};
+    return {{"A", "784-256-10", 64}, {"B", "784-1024-1024-10", 256}, {"C", "2-16-16-2", 32},
+            {"D", "784-256-10", 1},  {"tiny", "16-32-4", 16},        {"mid", "256-512-512-10", 128}};
 }
 
 std::string json_line(const Config& c, const char* engine, int threads, double momentum, const StepBenchResult& r,
@@ -42,10 +43,10 @@ std::string json_line(const Config& c, const char* engine, int threads, double m
                   "{\"config\":\"%s\",\"model\":\"%s\",\"batch\":%zu,\"engine\":\"%s\",\"threads\":%d,\"momentum\":%g,"
                   "\"samples_per_s\":%.1f,\"samples_per_s_min\":%.1f,\"samples_per_s_max\":%.1f,\"step_us\":%.3f,"
                   "\"gemm_us\":%.3f,\"gemm_fraction\":%.4f,\"gemm_bound_samples_per_s\":%.1f,\"allocs_per_step\":%.3f,"
-                  "\"parameters\":%zu,\"steps\":%zu%s}",
+                  "\"parameters\":%zu,\"steps\":%zu,\"blas_core\":\"%s\"%s}",
                   c.name.c_str(), r.spec.c_str(), c.batch, engine, threads, momentum, r.median_samples_per_s,
                   r.min_samples_per_s, r.max_samples_per_s, r.step_us, r.gemm_us, r.gemm_us / r.step_us,
-                  r.gemm_bound_samples_per_s, r.allocs_per_step, r.parameters, r.steps,
+                  r.gemm_bound_samples_per_s, r.allocs_per_step, r.parameters, r.steps, blas_core().c_str(),
                   vs_loop > 0 ? (",\"speedup_vs_loop\":" + std::to_string(vs_loop)).c_str() : "");
     return buf;
 }
@@ -67,9 +68,10 @@ void run(const BenchArgs& a) {
         if (!json.is_open()) throw CommandError("cannot open '" + a.json + "' for writing");
     }
 
-    std::printf("vecnn bench: float32, SGD (lr 0.01, momentum %g) step incl. softmax cross-entropy, %d thread(s), "
-                "%zu repeats\n",
-                a.momentum, a.threads, a.repeats);
+    std::printf(
+        "vecnn bench: float32, SGD (lr 0.01, momentum %g) step incl. softmax cross-entropy, %d thread(s), "
+        "%zu repeats, OpenBLAS kernels %s\n",
+        a.momentum, a.threads, a.repeats, blas_core_description().c_str());
     std::printf("%-6s %-22s %5s %-10s %12s %23s %10s %10s %6s %7s %7s %8s\n", "config", "model", "batch", "engine",
                 "samples/s", "min-max", "us/step", "gemm us", "gemm%", "%bound", "allocs", "vec/loop");
     for (const auto& c : configs) {
