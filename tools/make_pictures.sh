@@ -4,7 +4,7 @@
 # programs, then draws their output with tools/plot.py (Python standard library only).
 #   docs/mnist_curves.svg     examples/mnist, 20 epochs: loss and accuracy per epoch   (~10 s)
 #   docs/spirals_regions.svg  examples/spirals: decision regions and training points   (~10 s)
-#   docs/bench.svg            vecnn bench --seconds 1, the default suite               (~1-2 min)
+#   docs/bench.svg            vecnn bench --seconds 2, the default suite               (~2-3 min)
 # Usage: tools/make_pictures.sh [build-dir]   (default: build)
 # Environment: VECNN_BENCH_NOTE, the grey line under the bench picture's title
 #   (default: "one run on a N-core machine" with N from nproc; say "shared" if it was).
@@ -30,10 +30,10 @@ python3 tools/plot.py regions "$tmp/regions.csv" docs/spirals_regions.svg \
     --title "Two spirals: 2-64-64-2 tanh network, Adam" \
     --note "examples/spirals (100 epochs): predicted class on a 200 x 200 grid, training points on top"
 
-echo "make_pictures: vecnn bench (1-2 minutes)"
-"$build"/vecnn bench --seconds 1 --json "$tmp/bench.jsonl" >"$tmp/bench.txt"
+echo "make_pictures: vecnn bench (2-3 minutes)"
+"$build"/vecnn bench --seconds 2 --json "$tmp/bench.jsonl" >"$tmp/bench.txt"
 python3 tools/plot.py bench "$tmp/bench.jsonl" docs/bench.svg \
     --title "Training-step throughput: loop vs vectorized engine" \
-    --note "${VECNN_BENCH_NOTE:-one run on a $(nproc)-core machine}; vecnn bench --seconds 1, float32 SGD step, 2 BLAS threads, median of 5"
+    --note "${VECNN_BENCH_NOTE:-one run on a $(nproc)-core machine}; vecnn bench --seconds 2, float32 SGD step, 2 threads, median of 5"
 
 ls -l docs/mnist_curves.svg docs/spirals_regions.svg docs/bench.svg
