@@ -376,88 +376,93 @@ TEST_CASE_TEMPLATE("loop and vectorized gemm agree: transposes, beta 0, 1 and 0.
     }
 }
 
-TEST_CASE_TEMPLATE("loop and vectorized agree on every other kernel, batch 1, 13, 64", T, float, double) {
+// 11 features (odd, fewer than one SIMD batch: the scalar paths and tails)
+// and 101 (row reductions through several 4-batch rounds, single batches and
+// a tail, for 8- and 16-lane builds alike).
+TEST_CASE_TEMPLATE("loop and vectorized agree on every other kernel, batch 1, 13, 64, 11 and 101 features", T, float,
+                   double) {
     Rng rng(7);
-    const std::size_t features = 11;  // odd: exercises the SIMD tails
-    for (std::size_t batch : {1, 13, 64}) {
-        CAPTURE(batch);
-        const double numel = double(batch * features);
-        Matrix<T> v = Matrix<T>::from_shape({batch, features});
-        Matrix<T> l = Matrix<T>::from_shape({batch, features});
+    for (std::size_t batch : {1, 13, 64})
+        for (std::size_t features : {11, 101}) {
+            CAPTURE(batch);
+            CAPTURE(features);
+            const double numel = double(batch * features);
+            Matrix<T> v = Matrix<T>::from_shape({batch, features});
+            Matrix<T> l = Matrix<T>::from_shape({batch, features});
 
-        // broadcast_rows: a copy, exact.
-        const Matrix<T> row = random_matrix<T>(1, features, rng);
-        vectorized::broadcast_rows<T>(row, v);
-        loop::broadcast_rows<T>(row, l);
-        agree<T>("broadcast_rows", v, l, 1, true);
+            // broadcast_rows: a copy, exact.
+            const Matrix<T> row = random_matrix<T>(1, features, rng);
+            vectorized::broadcast_rows<T>(row, v);
+            loop::broadcast_rows<T>(row, l);
+            agree<T>("broadcast_rows", v, l, 1, true);
 
-        // add_column_sums onto a non-zero accumulator.
-        const Matrix<T> x = random_matrix<T>(batch, features, rng, -3, 3);
-        const Matrix<T> acc0 = random_matrix<T>(1, features, rng);
-        Matrix<T> accv = acc0, accl = acc0;
-        vectorized::add_column_sums<T>(x, accv);
-        loop::add_column_sums<T>(x, accl);
-        agree<T>("add_column_sums", accv, accl, double(batch + 1));
+            // add_column_sums onto a non-zero accumulator.
+            const Matrix<T> x = random_matrix<T>(batch, features, rng, -3, 3);
+            const Matrix<T> acc0 = random_matrix<T>(1, features, rng);
+            Matrix<T> accv = acc0, accl = acc0;
+            vectorized::add_column_sums<T>(x, accv);
+            loop::add_column_sums<T>(x, accl);
+            agree<T>("add_column_sums", accv, accl, double(batch + 1));
 
-        const Matrix<T> dy = random_matrix<T>(batch, features, rng);
-        Matrix<T> dv = Matrix<T>::from_shape({batch, features});
-        Matrix<T> dl = Matrix<T>::from_shape({batch, features});
+            const Matrix<T> dy = random_matrix<T>(batch, features, rng);
+            Matrix<T> dv = Matrix<T>::from_shape({batch, features});
+            Matrix<T> dl = Matrix<T>::from_shape({batch, features});
 
-        vectorized::relu_forward<T>(x, v);
-        loop::relu_forward<T>(x, l);
-        agree<T>("relu_forward", v, l, 1, true);
-        vectorized::relu_backward<T>(l, dy, dv);
-        loop::relu_backward<T>(l, dy, dl);
-        agree<T>("relu_backward", dv, dl, 1, true);
+            vectorized::relu_forward<T>(x, v);
+            loop::relu_forward<T>(x, l);
+            agree<T>("relu_forward", v, l, 1, true);
+            vectorized::relu_backward<T>(l, dy, dv);
+            loop::relu_backward<T>(l, dy, dl);
+            agree<T>("relu_backward", dv, dl, 1, true);
 
-        vectorized::sigmoid_forward<T>(x, v);
-        loop::sigmoid_forward<T>(x, l);
-        agree<T>("sigmoid_forward", v, l, 1);
-        vectorized::sigmoid_backward<T>(l, dy, dv);
-        loop::sigmoid_backward<T>(l, dy, dl);
-        agree<T>("sigmoid_backward", dv, dl, 1);
+            vectorized::sigmoid_forward<T>(x, v);
+            loop::sigmoid_forward<T>(x, l);
+            agree<T>("sigmoid_forward", v, l, 1);
+            vectorized::sigmoid_backward<T>(l, dy, dv);
+            loop::sigmoid_backward<T>(l, dy, dl);
+            agree<T>("sigmoid_backward", dv, dl, 1);
 
-        vectorized::tanh_forward<T>(x, v);
-        loop::tanh_forward<T>(x, l);
-        agree<T>("tanh_forward", v, l, 1);
-        vectorized::tanh_backward<T>(l, dy, dv);
-        loop::tanh_backward<T>(l, dy, dl);
-        agree<T>("tanh_backward", dv, dl, 1);
+            vectorized::tanh_forward<T>(x, v);
+            loop::tanh_forward<T>(x, l);
+            agree<T>("tanh_forward", v, l, 1);
+            vectorized::tanh_backward<T>(l, dy, dv);
+            loop::tanh_backward<T>(l, dy, dl);
+            agree<T>("tanh_backward", dv, dl, 1);
 
-        vectorized::softmax_forward<T>(x, v);
-        loop::softmax_forward<T>(x, l);
-        agree<T>("softmax_forward", v, l, double(features));
-        vectorized::softmax_backward<T>(l, dy, dv);
-        loop::softmax_backward<T>(l, dy, dl);
-        agree<T>("softmax_backward", dv, dl, double(features));
+            vectorized::softmax_forward<T>(x, v);
+            loop::softmax_forward<T>(x, l);
+            agree<T>("softmax_forward", v, l, double(features));
+            vectorized::softmax_backward<T>(l, dy, dv);
+            loop::softmax_backward<T>(l, dy, dl);
+            agree<T>("softmax_backward", dv, dl, double(features));
 
-        const auto labels = vecnn::test::random_labels(batch, features, rng);
-        const T ce_v = vectorized::cross_entropy_labels<T>(x, labels.data(), v);
-        const T ce_l = loop::cross_entropy_labels<T>(x, labels.data(), l);
-        agree_scalar<T>("cross_entropy_labels", ce_v, ce_l, numel);
-        agree<T>("cross_entropy_labels probabilities", v, l, double(features));
-        const T scale = T(1) / T(batch);
-        vectorized::cross_entropy_labels_backward<T>(l, labels.data(), scale, dv);
-        loop::cross_entropy_labels_backward<T>(l, labels.data(), scale, dl);
-        agree<T>("cross_entropy_labels_backward", dv, dl, 1);
+            const auto labels = vecnn::test::random_labels(batch, features, rng);
+            const T ce_v = vectorized::cross_entropy_labels<T>(x, labels.data(), v);
+            const T ce_l = loop::cross_entropy_labels<T>(x, labels.data(), l);
+            agree_scalar<T>("cross_entropy_labels", ce_v, ce_l, numel);
+            agree<T>("cross_entropy_labels probabilities", v, l, double(features));
+            const T scale = T(1) / T(batch);
+            vectorized::cross_entropy_labels_backward<T>(l, labels.data(), scale, dv);
+            loop::cross_entropy_labels_backward<T>(l, labels.data(), scale, dl);
+            agree<T>("cross_entropy_labels_backward", dv, dl, 1);
 
-        const Matrix<T> targets = vecnn::test::random_distributions<T>(batch, features, rng);
-        const T cet_v = vectorized::cross_entropy_targets<T>(x, targets, v);
-        const T cet_l = loop::cross_entropy_targets<T>(x, targets, l);
-        agree_scalar<T>("cross_entropy_targets", cet_v, cet_l, numel);
-        agree<T>("cross_entropy_targets probabilities", v, l, double(features));
-        vectorized::cross_entropy_targets_backward<T>(l, targets, scale, dv);
-        loop::cross_entropy_targets_backward<T>(l, targets, scale, dl);
-        agree<T>("cross_entropy_targets_backward", dv, dl, double(features));
+            const Matrix<T> targets = vecnn::test::random_distributions<T>(batch, features, rng);
+            const T cet_v = vectorized::cross_entropy_targets<T>(x, targets, v);
+            const T cet_l = loop::cross_entropy_targets<T>(x, targets, l);
+            agree_scalar<T>("cross_entropy_targets", cet_v, cet_l, numel);
+            agree<T>("cross_entropy_targets probabilities", v, l, double(features));
+            vectorized::cross_entropy_targets_backward<T>(l, targets, scale, dv);
+            loop::cross_entropy_targets_backward<T>(l, targets, scale, dl);
+            agree<T>("cross_entropy_targets_backward", dv, dl, double(features));
 
-        const Matrix<T> pred = random_matrix<T>(batch, features, rng);
-        const Matrix<T> tgt = random_matrix<T>(batch, features, rng);
-        agree_scalar<T>("squared_error", vectorized::squared_error<T>(pred, tgt), loop::squared_error<T>(pred, tgt),
-                        numel);
-        vectorized::squared_error_backward<T>(pred, tgt, T(1) / T(numel), dv);
-        loop::squared_error_backward<T>(pred, tgt, T(1) / T(numel), dl);
-        agree<T>("squared_error_backward", dv, dl, 1);
-    }
+            const Matrix<T> pred = random_matrix<T>(batch, features, rng);
+            const Matrix<T> tgt = random_matrix<T>(batch, features, rng);
+            agree_scalar<T>("squared_error", vectorized::squared_error<T>(pred, tgt), loop::squared_error<T>(pred, tgt),
+                            numel);
+            vectorized::squared_error_backward<T>(pred, tgt, T(1) / T(numel), dv);
+            loop::squared_error_backward<T>(pred, tgt, T(1) / T(numel), dl);
+            agree<T>("squared_error_backward", dv, dl, 1);
+        }
 }
 
 TEST_CASE("observed engine differences (set VECNN_TOLERANCE_REPORT to print)") {
