@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Sets up, builds (warnings as errors) and runs the whole test suite through ctest.
+# Sets up, builds (warnings as errors) and runs the whole test suite through
+# ctest; then builds it again in Debug with AddressSanitizer and UBSan (any
+# report fails the test) in <build-dir>-sanitize and runs it there too.
 # Usage: tools/test.sh [build-dir]
+# Environment: VECNN_TEST_SANITIZE=0 skips the sanitizer pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${1:-build}
 tools/setup.sh "$build_dir" -DVECNN_WERROR=ON
-cd "$build_dir"
-ctest --output-on-failure -j "$(nproc)"
+(cd "$build_dir" && ctest --output-on-failure -j "$(nproc)")
+if [[ ${VECNN_TEST_SANITIZE:-1} != 0 ]]; then
+    echo "test: the same suite under AddressSanitizer and UBSan (Debug build in $build_dir-sanitize)"
+    VECNN_BUILD_TYPE=Debug tools/setup.sh "$build_dir-sanitize" -DVECNN_WERROR=ON -DVECNN_SANITIZE=ON
+    (cd "$build_dir-sanitize" && ctest --output-on-failure -j "$(nproc)")
+fi
