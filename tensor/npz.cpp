@@ -13,6 +13,9 @@ namespace {
 
 constexpr char kSuffix[] = ".npy";
 constexpr std::size_t kSuffixSize = 4;
+// MS-DOS time and date of every member: 00:00:00 on 1980-01-01 (date bits: year-1980 << 9 | month << 5 | day).
+constexpr zip_uint16_t kDosTime = 0;
+constexpr zip_uint16_t kDosDate = (0 << 9) | (1 << 5) | 1;
 
 std::string member_source(const std::string& path, const std::string& member) {
     return path + " (member '" + member + "')";
@@ -156,6 +159,11 @@ std::vector<char> encode_npz(const NamedArrays& arrays, NpzCompression compressi
             throw std::runtime_error("npz: key '" + arrays[i].first + "': " + zip_strerror(za.get()));
         }
         if (zip_set_file_compression(za.get(), static_cast<zip_uint64_t>(index), method, 0) != 0) {
+            throw std::runtime_error("npz: key '" + arrays[i].first + "': " + zip_strerror(za.get()));
+        }
+        // A fixed timestamp (the zip epoch, 1980-01-01 00:00) instead of the
+        // time of writing: the same arrays always give the same bytes.
+        if (zip_file_set_dostime(za.get(), static_cast<zip_uint64_t>(index), kDosTime, kDosDate, 0) != 0) {
             throw std::runtime_error("npz: key '" + arrays[i].first + "': " + zip_strerror(za.get()));
         }
     }

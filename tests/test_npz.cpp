@@ -71,11 +71,36 @@ TEST_CASE("npz round trip, stored and deflated, keeps keys in order") {
     write_npz(dir / "deflated.npz", arrays, NpzCompression::deflated);
     check_same(read_npz(dir / "stored.npz"), arrays);
     check_same(read_npz(dir / "deflated.npz"), arrays);
-    CHECK(vecnn::test::read_bytes(dir / "deflated.npz").size() < vecnn::test::read_bytes(dir / "stored.npz").size() / 2);
+    CHECK(vecnn::test::read_bytes(dir / "deflated.npz").size() <
+          vecnn::test::read_bytes(dir / "stored.npz").size() / 2);
     CHECK(read_npz(dir / "stored.npz")[1].second.source == dir / "stored.npz" + " (member 'a.bias.npy')");
     CHECK(find_array(arrays, "labels") == &arrays[2].second);
     CHECK(find_array(arrays, "nope") == nullptr);
     CHECK(dir.entries() == std::vector<std::string>{"deflated.npz", "stored.npz"});
+}
+
+TEST_CASE("npz bytes depend only on the arrays: every member is stamped 1980-01-01 00:00") {
+    const NamedArrays arrays = sample_arrays();
+    for (NpzCompression c : {NpzCompression::stored, NpzCompression::deflated}) {
+        const std::vector<char> bytes = encode_npz(arrays, c);
+        // Each local file header: "PK\3\4", then version, flags, method, DOS time, DOS date (2 bytes each).
+        const std::string local_header = {'P', 'K', 3, 4};
+        std::size_t members = 0;
+        for (auto it = std::search(bytes.begin(), bytes.end(), local_header.begin(), local_header.end());
+             it != bytes.end(); it = std::search(it + 4, bytes.end(), local_header.begin(), local_header.end())) {
+            const auto at = static_cast<std::size_t>(it - bytes.begin());
+            REQUIRE(at + 14 <= bytes.size());
+            auto u16 = [&](std::size_t o) {
+                return static_cast<unsigned>(static_cast<unsigned char>(bytes[at + o])) |
+                       static_cast<unsigned>(static_cast<unsigned char>(bytes[at + o + 1])) << 8;
+            };
+            CHECK(u16(10) == 0u);                            // 00:00:00
+            CHECK(u16(12) == ((0u << 9) | (1u << 5) | 1u));  // 1980-01-01
+            ++members;
+        }
+        CHECK(members == arrays.size());
+        CHECK(encode_npz(arrays, c) == bytes);
+    }
 }
 
 TEST_CASE("npz with no arrays is a valid empty archive") {
@@ -115,16 +140,22 @@ TEST_CASE("every malformed .npz gives an error naming the archive (and member) a
         return error_of([&] { read_npz(dir / name); });
     };
 
-    SUBCASE("missing file") { check_mentions(error_of([&] { read_npz(dir / "none.npz"); }), {"none.npz", "No such file"}); }
-    SUBCASE("empty file") { check_mentions(error_for("empty.npz", {}), {"empty.npz", "empty"}); }
+    SUBCASE("missing file") {
+        check_mentions(error_of([&] { read_npz(dir / "none.npz"); }), {"none.npz", "No such file"});
+    }
+    SUBCASE("empty file") {
+        check_mentions(error_for("empty.npz", {}), {"empty.npz", "empty"});
+    }
     SUBCASE("not a zip") {
         const std::string text = "just some text, certainly not a zip archive\n";
-        check_mentions(error_for("text.npz", std::vector<char>(text.begin(), text.end())), {"text.npz", "not a valid .npz"});
+        check_mentions(error_for("text.npz", std::vector<char>(text.begin(), text.end())),
+                       {"text.npz", "not a valid .npz"});
     }
     SUBCASE("truncated archive") {
         check_mentions(error_for("half.npz", std::vector<char>(good.begin(), good.begin() + good.size() / 2)),
                        {"half.npz", "not a valid .npz"});
-        check_mentions(error_for("tail.npz", std::vector<char>(good.begin(), good.end() - 5)), {"tail.npz", "not a valid .npz"});
+        check_mentions(error_for("tail.npz", std::vector<char>(good.begin(), good.end() - 5)),
+                       {"tail.npz", "not a valid .npz"});
     }
     SUBCASE("corrupted member data fails its CRC") {
         std::vector<char> bad = good;
@@ -144,11 +175,13 @@ TEST_CASE("every malformed .npz gives an error naming the archive (and member) a
         const double v = 1;
         const std::vector<char> npy = encode_npy(make_npy(&v, {1}));
         write_zip(dir / "txt.npz", {{"a.npy", std::string(npy.begin(), npy.end())}, {"readme.txt", "hello"}});
-        check_mentions(error_of([&] { read_npz(dir / "txt.npz"); }), {"txt.npz", "member 'readme.txt'", "not a .npy member"});
+        check_mentions(error_of([&] { read_npz(dir / "txt.npz"); }),
+                       {"txt.npz", "member 'readme.txt'", "not a .npy member"});
     }
     SUBCASE("member with a broken .npy inside") {
         write_zip(dir / "inner.npz", {{"x.npy", "\x93NUMPY\x01\x00\x40\x00{'descr': '<f8'"}});
-        check_mentions(error_of([&] { read_npz(dir / "inner.npz"); }), {"inner.npz", "member 'x.npy'", "truncated .npy header"});
+        check_mentions(error_of([&] { read_npz(dir / "inner.npz"); }),
+                       {"inner.npz", "member 'x.npy'", "truncated .npy header"});
         write_zip(dir / "magic.npz", {{"y.npy", "hello"}});
         check_mentions(error_of([&] { read_npz(dir / "magic.npz"); }), {"magic.npz", "member 'y.npy'", "bad magic"});
     }
@@ -223,7 +256,8 @@ TEST_CASE("every truncation of an archive is an error naming it, never a crash")
         const std::vector<char> good = vecnn::test::read_bytes(dir / "small.npz");
         for (std::size_t n = 0; n < good.size(); ++n) {
             CAPTURE(n);
-            vecnn::test::write_bytes(dir / "cut.npz", std::vector<char>(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(n)));
+            vecnn::test::write_bytes(dir / "cut.npz",
+                                     std::vector<char>(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(n)));
             const std::string message = error_of([&] { read_npz(dir / "cut.npz"); });
             CHECK(message.find("cut.npz") != std::string::npos);
         }
