@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cmath>
 #include <xsimd/xsimd.hpp>
 #include <xtensor/xadapt.hpp>
@@ -55,20 +56,20 @@ void blas_gemv(CBLAS_TRANSPOSE t, int m, int n, double alpha, const double* a, i
 // forwards such calls to gemv itself.
 constexpr int kMaxGemvRows = 6;
 
-// y = beta * y with BLAS's meaning of beta = 0: y is not read (it may hold NaN).
+// gemv scales y by beta, and 0 * NaN stays NaN; gemm's (and BLAS's) beta = 0
+// means y is not read. So clear y and add onto it instead.
 template <class T>
-void scale_strided(int n, T beta, T* y, int inc) {
-    for (int i = 0; i < n; ++i) y[i * inc] = beta == T(0) ? T(0) : beta * y[i * inc];
+T clear_for_beta_zero(T beta, T* y, int n) {
+    if (beta != T(0)) return beta;
+    std::fill(y, y + n, T(0));
+    return T(1);
 }
 
 // y (n) = alpha * x (k) op(B) + beta * y for one row x of op(A), op(B) (k, n).
 template <class T>
 void row_times_matrix(bool transpose_b, int n, int k, T alpha, const T* x, int incx, const T* b, int ldb, T beta,
                       T* y) {
-    if (beta == T(0)) {  // gemv would scale y by 0, which keeps a NaN in it
-        std::fill(y, y + n, T(0));
-        beta = T(1);
-    }
+    beta = clear_for_beta_zero(beta, y, n);
     // op(B) = B stored (k, n): y = B^T x; op(B) = B^T with B stored (n, k): y = B x.
     if (transpose_b) {
         blas_gemv(CblasNoTrans, n, k, alpha, b, ldb, x, incx, beta, y, 1);
@@ -82,36 +83,33 @@ void row_times_matrix(bool transpose_b, int n, int k, T alpha, const T* x, int i
 // weight gradient: 20 us, this loop 7 us; ger 15 us, as it cannot skip
 // reading c when beta is 0).
 template <class T>
-void outer_product(int m, int n, T alpha, const T* u, int incu, const T* v, int incv, T beta, T* c, int ldc) {
+void outer_product(int m, int n, T alpha, const T* u, const T* v, T beta, T* c, int ldc) {
     for (int i = 0; i < m; ++i) {
-        const T s = alpha * u[i * incu];
+        const T s = alpha * u[i];
         T* __restrict ci = c + static_cast<std::size_t>(i) * ldc;
-        if (incv == 1) {
-            const T* __restrict vv = v;
-            if (beta == T(0)) {
-                for (int j = 0; j < n; ++j) ci[j] = s * vv[j];
-            } else if (beta == T(1)) {
-                for (int j = 0; j < n; ++j) ci[j] += s * vv[j];
-            } else {
-                for (int j = 0; j < n; ++j) ci[j] = beta * ci[j] + s * vv[j];
-            }
+        const T* __restrict vv = v;
+        if (beta == T(0)) {
+            for (int j = 0; j < n; ++j) ci[j] = s * vv[j];
+        } else if (beta == T(1)) {
+            for (int j = 0; j < n; ++j) ci[j] += s * vv[j];
         } else {
-            for (int j = 0; j < n; ++j) {
-                ci[j] = (beta == T(0) ? T(0) : beta * ci[j]) + s * v[j * incv];
-            }
+            for (int j = 0; j < n; ++j) ci[j] = beta * ci[j] + s * vv[j];
         }
     }
 }
 
 // C (m, n) = alpha op(A) op(B) + beta C on raw row-major pointers, by the
 // cheapest BLAS route for the shape: gemv for few rows or one column, a plain
-// loop for an inner size of 1, gemm otherwise.
+// loop for an inner size of 1, gemm otherwise. Leading dimensions are the
+// stored column counts, so a stored matrix with one column (ld 1) or one row
+// is a contiguous vector either way: only a row of a transposed A is strided.
 template <class T>
 void product(bool transpose_a, bool transpose_b, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb,
              T beta, T* c, int ldc) {
     if (k == 1) {
-        // op(A) is a column u (m), op(B) a row v (n).
-        outer_product(m, n, alpha, a, transpose_a ? 1 : lda, b, transpose_b ? ldb : 1, beta, c, ldc);
+        // op(A) is a column u (m), op(B) a row v (n): both stored contiguously.
+        assert((transpose_a || lda == 1) && (!transpose_b || ldb == 1));
+        outer_product(m, n, alpha, a, b, beta, c, ldc);
     } else if (m <= kMaxGemvRows) {
         for (int r = 0; r < m; ++r) {
             // Row r of op(A): a row of A, or a column of A when transposed.
@@ -120,16 +118,13 @@ void product(bool transpose_a, bool transpose_b, int m, int n, int k, T alpha, c
                              c + static_cast<std::size_t>(r) * ldc);
         }
     } else if (n == 1) {
-        // c (m) = alpha op(A) x + beta c, x the column op(B) (k).
-        if (beta == T(0)) {
-            scale_strided(m, T(0), c, ldc);
-            beta = T(1);
-        }
-        const int incx = transpose_b ? 1 : ldb;
+        // c (m) = alpha op(A) x + beta c, x the column op(B) (k); c and x contiguous.
+        assert(ldc == 1 && (transpose_b || ldb == 1));
+        beta = clear_for_beta_zero(beta, c, m);
         if (transpose_a) {
-            blas_gemv(CblasTrans, k, m, alpha, a, lda, b, incx, beta, c, ldc);
+            blas_gemv(CblasTrans, k, m, alpha, a, lda, b, 1, beta, c, 1);
         } else {
-            blas_gemv(CblasNoTrans, m, k, alpha, a, lda, b, incx, beta, c, ldc);
+            blas_gemv(CblasNoTrans, m, k, alpha, a, lda, b, 1, beta, c, 1);
         }
     } else {
         blas_gemm(transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a,
