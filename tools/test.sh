@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${1:-build}
+build_dir=${build_dir%/}  # "<build-dir>-sanitize" beside it, not inside
 tools/setup.sh "$build_dir" -DVECNN_WERROR=ON
 (cd "$build_dir" && ctest --output-on-failure -j "$(nproc)")
 if [[ ${VECNN_TEST_SANITIZE:-1} != 0 ]]; then

@@ -18,11 +18,15 @@ cd "$(dirname "$0")/.."
 seconds=1 runs=3 markdown=0
 vecnn=${VECNN:-build/vecnn}
 configs=()
+value() {  # the value after option $1, or an error naming the option
+    (($# >= 2)) || { echo "thread_sweep: $1 needs a value (see --help)" >&2; exit 2; }
+    echo "$2"
+}
 while (($#)); do
     case "$1" in
-        --seconds) seconds=$2; shift 2 ;;
-        --runs) runs=$2; shift 2 ;;
-        --vecnn) vecnn=$2; shift 2 ;;
+        --seconds) seconds=$(value "$@"); shift 2 ;;
+        --runs) runs=$(value "$@"); shift 2 ;;
+        --vecnn) vecnn=$(value "$@"); shift 2 ;;
         --markdown) markdown=1; shift ;;
         -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         -*) echo "thread_sweep: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -30,7 +34,9 @@ while (($#)); do
         *) echo "thread_sweep: '$1' is not MODEL:BATCH (e.g. 784-256-10:64)" >&2; exit 2 ;;
     esac
 done
-[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "thread_sweep: --runs must be a positive integer" >&2; exit 2; }
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "thread_sweep: --runs must be a positive integer, got '$runs'" >&2; exit 2; }
+[[ $seconds =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)$ ]] && awk -v s="$seconds" 'BEGIN { exit !(s > 0) }' ||
+    { echo "thread_sweep: --seconds must be a positive number, got '$seconds'" >&2; exit 2; }
 [[ -x $vecnn ]] || { echo "thread_sweep: no vecnn binary at '$vecnn'; build it (tools/setup.sh) or pass --vecnn PATH" >&2; exit 3; }
 if ((${#configs[@]} == 0)); then
     for model in 64-64-10 256-256-10 784-256-10 256-512-512-10 784-1024-1024-10; do

@@ -15,6 +15,7 @@ the accuracy depends on which digits land in the test set.
 Needs torch and numpy (Debian: python3-torch).
 """
 import argparse
+import os
 
 import numpy as np
 import torch
@@ -60,7 +61,15 @@ def main():
     p.add_argument("seeds", nargs="?", type=int, default=3)
     p.add_argument("--resplits", type=int, default=0, help="also train on K other stratified splits")
     a = p.parse_args()
+    if a.seeds < 1:
+        p.error("seeds must be at least 1, got %d" % a.seeds)
+    if a.resplits < 0:
+        p.error("--resplits must be 0 or more, got %d" % a.resplits)
     d = a.data + "/"
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                 "t10k-labels-idx1-ubyte"):
+        if not os.path.isfile(d + name):
+            p.error("no %s in %s (data/fetch_mnist.sh makes the files)" % (name, a.data))
     x_tr = idx(d + "train-images-idx3-ubyte", 16).reshape(-1, 784).astype(np.float32) / 255
     y_tr = idx(d + "train-labels-idx1-ubyte", 8).astype(np.int64)
     x_te = idx(d + "t10k-images-idx3-ubyte", 16).reshape(-1, 784).astype(np.float32) / 255
