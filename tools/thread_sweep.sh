@@ -58,36 +58,25 @@ for ((r = 1; r <= runs; r++)); do
     done
 done
 
-python3 - "$tmp" "$markdown" <<'EOF'
+python3 - "$tmp" "$markdown" "${configs[@]}" <<'EOF'
 import json, statistics, sys
 
-tmp, markdown = sys.argv[1], sys.argv[2] == "1"
-rates = {}  # (model, batch) -> {threads: [samples/s per run]}
-order = []
+tmp, markdown, configs = sys.argv[1], sys.argv[2] == "1", sys.argv[3:]
+# Each thread count's file holds one record per config, in the order run, for every run.
+rates = {c: {} for c in configs}  # "MODEL:BATCH" -> {threads: [samples/s per run]}
 for t in (1, 2):
     with open("%s/%d.jsonl" % (tmp, t)) as f:
-        for line in f:
-            rec = json.loads(line)
-            key = (rec["model"], rec["batch"])
-            if key not in rates:
-                rates[key] = {1: [], 2: []}
-                order.append(key)
-            rates[key][t].append(rec["samples_per_s"])
-
-def short(model):
-    # linear(784,256),relu,linear(256,10) -> 784-256-10
-    dims = []
-    for part in model.split(",relu,"):
-        a, b = part[len("linear("):-1].split(",")
-        dims += [a, b] if not dims else [b]
-    return "-".join(dims)
+        records = [json.loads(line) for line in f]
+    for i, rec in enumerate(records):
+        rates[configs[i % len(configs)]].setdefault(t, []).append(rec["samples_per_s"])
 
 header = ["model", "batch", "1 thread", "2 threads", "2t/1t", ""]
 rows = []
-for key in order:
-    one, two = statistics.median(rates[key][1]), statistics.median(rates[key][2])
+for c in configs:
+    one, two = statistics.median(rates[c][1]), statistics.median(rates[c][2])
     ratio = two / one
-    rows.append([short(key[0]), str(key[1]), "%.0f" % one, "%.0f" % two, "%.2f" % ratio,
+    model, batch = c.rsplit(":", 1)
+    rows.append([model, batch, "%.0f" % one, "%.0f" % two, "%.2f" % ratio,
                  "SLOWER" if ratio < 0.9 else ""])
 print("vecnn bench (vectorized) samples/s, median of %d run(s) per thread count"
       % len(next(iter(rates.values()))[1]))
