@@ -28,7 +28,7 @@ while (($#)); do
         --runs) runs=$(value "$@"); shift 2 ;;
         --vecnn) vecnn=$(value "$@"); shift 2 ;;
         --markdown) markdown=1; shift ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
         -*) echo "thread_sweep: unknown option '$1' (see --help)" >&2; exit 2 ;;
         *:*) configs+=("$1"); shift ;;
         *) echo "thread_sweep: '$1' is not MODEL:BATCH (e.g. 784-256-10:64)" >&2; exit 2 ;;
