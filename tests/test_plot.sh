@@ -1,72 +1,218 @@
 #!/usr/bin/env bash
-# tools/plot.py on tiny hand-made inputs in a temporary folder: every subcommand
-# writes a well-formed SVG with the expected number of elements, and bad inputs
-# end with exit status 1 and one stderr line naming the file (and the line).
-# Needs python3 only (the script is standard-library only). Registered in CTest as plot_svg.
+# tools/plot.py (matplotlib) on tiny hand-made inputs in a temporary folder. For every
+# subcommand: the SVG is well-formed with an <svg> root and holds the expected text (title,
+# axis labels, legend entries, ratios) and the expected marks (markers per line, bars,
+# dashed or solid lines, the colours of the region grid, bar heights on a log scale); the
+# PNG has the PNG signature and the expected size in pixels; the same input twice gives
+# byte-identical SVG. Every bad input ends with exit status 1, one stderr line naming the
+# file (and the line), and no output file, not even a temporary one.
+#
+# Usage: tests/test_plot.sh
+# Environment: PYTHON, the interpreter (default /usr/bin/python3, which can import Debian's
+#   python3-matplotlib). Without matplotlib the test FAILS: it is not skipped.
+# Registered in CTest (tests/CMakeLists.txt).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 plot="$here/../tools/plot.py"
+python=${PYTHON:-/usr/bin/python3}
+if ! "$python" -c 'import matplotlib' 2>/dev/null; then
+    echo "test_plot: FAIL: '$python' cannot import matplotlib; install Debian's python3-matplotlib" \
+         "(apt-get install python3-matplotlib) and run with PYTHON=/usr/bin/python3 (the default)" >&2
+    exit 1
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 
-failures=0
+failures=0 checks=0
 fail() {
     echo "test_plot: FAIL: $*" >&2
     failures=$((failures + 1))
 }
 
-# count FILE TAG [ID]: elements TAG in the SVG (inside the element with id ID if given);
-# fails if FILE is not well-formed XML or its root is not <svg>.
-count() {
-    python3 - "$@" <<'EOF'
-import sys, xml.dom.minidom
-path, tag = sys.argv[1], sys.argv[2]
+# The checker: `check.py FILE CHECK...` prints one line per failed check and exits 1 if any failed.
+#   svg                     FILE is well-formed XML with an <svg> root (always checked for .svg)
+#   png:W:H                 FILE starts with the PNG signature and is W x H pixels
+#   text:S                  some <text> element reads exactly S
+#   ids:PREFIX:N            N elements have an id starting with PREFIX
+#   uses:ID:N               the element with id ID holds N <use> elements (markers)
+#   dashed:ID / solid:ID    the line drawn in element ID has / has no stroke-dasharray
+#   idtext:ID:S             the element with id ID holds a <text> reading exactly S
+#   height:ID1:ID2:R        the drawn height of ID1 over that of ID2 is R (within 2%)
+#   pixels:ID:R1/R2/...     the <image> with id ID shows these rows, top row first, each a
+#                           comma-separated list of #rrggbb colours, as the SVG transform places them
+cat >check.py <<'EOF'
+import base64, io, re, sys, xml.etree.ElementTree as ET
+
+path, checks = sys.argv[1], sys.argv[2:]
+problems = []
+NS = "{http://www.w3.org/2000/svg}"
+
+if checks and checks[0].startswith("png:"):
+    _, w, h = checks[0].split(":")
+    data = open(path, "rb").read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        sys.exit("%s: not a PNG (no PNG signature)" % path)
+    got = (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big"))
+    if got != (int(w), int(h)):
+        sys.exit("%s: PNG is %dx%d pixels, expected %sx%s" % ((path,) + got + (w, h)))
+    sys.exit(0)
+
 try:
-    doc = xml.dom.minidom.parse(path)
+    root = ET.parse(path).getroot()
 except Exception as e:
     sys.exit("%s: not well-formed XML: %s" % (path, e))
-root = doc.documentElement
-if root.tagName != "svg" or root.getAttribute("xmlns") != "http://www.w3.org/2000/svg":
-    sys.exit("%s: root is not an SVG element" % path)
-if len(sys.argv) > 3:
-    found = [e for e in doc.getElementsByTagName("*") if e.getAttribute("id") == sys.argv[3]]
-    if len(found) != 1:
-        sys.exit("%s: no single element with id %s" % (path, sys.argv[3]))
-    root = found[0]
-print(len(root.getElementsByTagName(tag)))
+if root.tag != NS + "svg":
+    sys.exit("%s: root element is %s, not <svg>" % (path, root.tag))
+
+
+def text_of(e):
+    return "".join(e.itertext()).strip()
+
+
+def texts(under):
+    return [text_of(e) for e in under.iter(NS + "text")]
+
+
+by_id = {}
+for e in root.iter():
+    if e.get("id"):
+        by_id.setdefault(e.get("id"), e)
+
+
+def element(i):
+    if i not in by_id:
+        problems.append("%s: no element with id '%s'" % (path, i))
+    return by_id.get(i)
+
+
+def drawn_paths(e):
+    """<path> elements drawn in e (marker shapes inside <defs> left out)."""
+    defs = {id(p) for d in e.iter(NS + "defs") for p in d.iter()}
+    return [p for p in e.iter(NS + "path") if id(p) not in defs]
+
+
+def height(i):
+    e = element(i)
+    if e is None:
+        return None
+    ys = []
+    for p in drawn_paths(e):
+        nums = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", p.get("d", ""))]
+        ys += nums[1::2]
+    return max(ys) - min(ys) if ys else None
+
+
+for c in checks:
+    kind, _, rest = c.partition(":")
+    if kind == "svg":
+        pass
+    elif kind == "text":
+        if rest not in texts(root):
+            problems.append("%s: no text '%s' (texts: %s)" % (path, rest, " | ".join(texts(root))[:400]))
+    elif kind == "ids":
+        prefix, n = rest.rsplit(":", 1)
+        got = sum(1 for i in by_id if i.startswith(prefix))
+        if got != int(n):
+            problems.append("%s: %d ids start with '%s', expected %s" % (path, got, prefix, n))
+    elif kind == "uses":
+        i, n = rest.rsplit(":", 1)
+        e = element(i)
+        if e is not None and len(list(e.iter(NS + "use"))) != int(n):
+            problems.append("%s: #%s has %d markers, expected %s" % (path, i, len(list(e.iter(NS + "use"))), n))
+    elif kind in ("dashed", "solid"):
+        e = element(rest)
+        if e is not None:
+            styles = [p.get("style", "") for p in drawn_paths(e)]
+            dashed = any("stroke-dasharray" in s for s in styles)
+            if not styles or dashed != (kind == "dashed"):
+                problems.append("%s: #%s is not drawn %s (styles: %s)" % (path, rest, kind, styles))
+    elif kind == "idtext":
+        i, s = rest.split(":", 1)
+        e = element(i)
+        if e is not None and s not in texts(e):
+            problems.append("%s: #%s does not read '%s' (%s)" % (path, i, s, texts(e)))
+    elif kind == "height":
+        a, b, r = rest.split(":")
+        ha, hb = height(a), height(b)
+        if ha is None or hb is None or not hb or abs(ha / hb - float(r)) > 0.02 * float(r):
+            problems.append("%s: height of #%s / #%s is %s, expected %s" % (path, a, b, ha / hb if ha and hb else None, r))
+    elif kind == "pixels":
+        i, rows = rest.split(":", 1)
+        e = element(i)
+        if e is None:
+            continue
+        href = e.get("{http://www.w3.org/1999/xlink}href", "")
+        if not href.startswith("data:image/png;base64,"):
+            problems.append("%s: #%s is not an inline PNG image" % (path, i))
+            continue
+        import matplotlib.image
+        img = matplotlib.image.imread(io.BytesIO(base64.b64decode(href.split(",", 1)[1])), format="png")
+        grid = [["#%02x%02x%02x" % tuple(round(255 * v) for v in px[:3]) for px in row] for row in img]
+        m = re.search(r"matrix\(([^)]*)\)", e.get("transform", ""))
+        a, b_, c_, d = (float(v) for v in m.group(1).replace(",", " ").split()[:4]) if m else (1, 0, 0, 1)
+        if d < 0:  # drawn upside down: the last PNG row is the top row on screen
+            grid = grid[::-1]
+        if a < 0:
+            grid = [row[::-1] for row in grid]
+        want = [r.split(",") for r in rows.split("/")]
+        if grid != want:
+            problems.append("%s: #%s shows %s, expected %s" % (path, i, grid, want))
+    else:
+        problems.append("unknown check '%s'" % c)
+
+for p in problems:
+    print(p)
+sys.exit(1 if problems else 0)
 EOF
+
+# check FILE CHECK...: runs the checker, one failure per problem it finds.
+check() {
+    local out
+    checks=$((checks + 1))
+    if ! out=$("$python" check.py "$@" 2>&1); then
+        while IFS= read -r line; do fail "$line"; done <<<"$out"
+    fi
 }
 
-# expect_count FILE TAG [ID] N
-expect_count() {
-    local n=${*: -1} got
-    local args=("${@:1:$#-1}")
-    got=$(count "${args[@]}") || { fail "$1 is not a well-formed SVG"; return; }
-    [[ $got == "$n" ]] || fail "$1: expected $n <$2> elements${args[2]:+ in #${args[2]}}, found $got"
-}
-
-# expect_ok ARGS...: plot.py succeeds
+# expect_ok ARGS...: plot.py succeeds, quietly.
 expect_ok() {
-    python3 "$plot" "$@" 2>err.txt || fail "plot.py $* failed: $(cat err.txt)"
+    checks=$((checks + 1))
+    if ! "$python" "$plot" "$@" >stdout.txt 2>err.txt; then
+        fail "plot.py $* failed: $(cat err.txt)"
+    elif [[ -s err.txt ]]; then
+        fail "plot.py $* wrote to stderr: $(cat err.txt)"
+    fi
 }
 
-# expect_error WHERE ARGS...: exit status 1, one stderr line containing WHERE
-# (the file name, with ":LINE" when the line is known), no traceback, no output written.
+# expect_same ARGS... : the SVG written twice from the same input is byte-identical.
+expect_same() {
+    checks=$((checks + 1))
+    "$python" "$plot" "$@" again1.svg 2>err.txt && "$python" "$plot" "$@" again2.svg 2>>err.txt \
+        || { fail "plot.py $* failed: $(cat err.txt)"; return; }
+    cmp -s again1.svg again2.svg || fail "plot.py $*: two runs on the same input gave different SVG"
+    rm -f again1.svg again2.svg
+}
+
+# expect_error WHERE OUT ARGS...: exit status 1, one stderr line "plot.py: error: ..." containing WHERE
+# (the file name, with ":LINE" when the line is known), no traceback, OUT not written, no temporary left.
 expect_error() {
-    local where=$1 status=0
-    shift
-    rm -f out.svg
-    python3 "$plot" "$@" 2>err.txt || status=$?
+    local where=$1 out=$2 status=0
+    shift 2
+    checks=$((checks + 1))
+    rm -f "$out"
+    "$python" "$plot" "$@" >stdout.txt 2>err.txt || status=$?
     if [[ $status != 1 ]]; then
-        fail "plot.py $*: exit status $status, expected 1"
-    elif [[ $(wc -l <err.txt) != 1 ]] || grep -q Traceback err.txt; then
-        fail "plot.py $*: expected one error line, got: $(cat err.txt)"
-    elif ! grep -qF "$where" err.txt; then
+        fail "plot.py $*: exit status $status, expected 1 ($(cat err.txt))"
+    elif [[ $(wc -l <err.txt) != 1 ]] || ! grep -q '^plot.py: error: ' err.txt; then
+        fail "plot.py $*: expected one line 'plot.py: error: ...', got: $(cat err.txt)"
+    elif ! grep -qF -- "$where" err.txt; then
         fail "plot.py $*: error does not name '$where': $(cat err.txt)"
-    elif [[ -e out.svg ]]; then
-        fail "plot.py $*: wrote out.svg despite the error"
+    elif [[ -e $out ]]; then
+        fail "plot.py $*: wrote $out despite the error"
+    elif compgen -G ".$(basename "$out").*" >/dev/null; then
+        fail "plot.py $*: left a temporary file behind: $(echo .$(basename "$out").*)"
     fi
 }
 
@@ -78,34 +224,51 @@ cat >log.jsonl <<'EOF'
 
 {"epoch":4,"step":40,"loss":0.2,"accuracy":0.95,"val_loss":0.35,"val_accuracy":0.85}
 EOF
-expect_ok curves log.jsonl curves.svg --title "tiny log"
-# loss: training 1 line, validation broken by the null into a lone point and a line of 2;
-# accuracy: 1 line each. Markers: 4 + 3 (loss), 4 + 4 (accuracy).
-expect_count curves.svg polyline 4
-expect_count curves.svg circle 15
-grep -q 'tiny log' curves.svg || fail "curves.svg: title missing"
+expect_ok curves log.jsonl curves.svg --title "tiny log" --note "four epochs"
+# loss: training one line of 4 points; validation broken by the null into a lone point and a
+# line of 2. accuracy: one line of 4 each. Training solid, validation dashed.
+check curves.svg svg "text:tiny log" "text:four epochs" text:epoch text:loss text:accuracy \
+    "text:training (last 0.2000)" "text:validation (last 0.3500)" \
+    "text:training (last 95.00%)" "text:validation (last 85.00%)" text:100% text:50% \
+    ids:loss-training-:1 uses:loss-training-1:4 solid:loss-training-1 \
+    ids:loss-validation-:2 uses:loss-validation-1:1 uses:loss-validation-2:2 dashed:loss-validation-2 \
+    ids:accuracy-training-:1 uses:accuracy-training-1:4 solid:accuracy-training-1 \
+    ids:accuracy-validation-:1 uses:accuracy-validation-1:4 dashed:accuracy-validation-1
+expect_ok curves log.jsonl curves.png --title "tiny log"
+check curves.png png:1500:660
+expect_same curves log.jsonl
 
 printf '{"epoch":1,"loss":0.7,"accuracy":0.5}\n{"epoch":2,"loss":0.6,"accuracy":0.6}\n' >train_only.jsonl
 expect_ok curves train_only.jsonl train_only.svg
-expect_count train_only.svg polyline 2
-expect_count train_only.svg circle 4
+check train_only.svg "text:Training curves" ids:loss-training-:1 uses:loss-training-1:2 ids:loss-validation-:0 \
+    ids:accuracy-validation-:0 "text:training (last 60.00%)"
+# Past 40 epochs the lines carry no markers.
+for e in $(seq 1 50); do echo "{\"epoch\":$e,\"loss\":$((100 - e))e-2,\"accuracy\":0.$((10 + e))}"; done >long.jsonl
+expect_ok curves long.jsonl long.svg
+check long.svg uses:loss-training-1:0 uses:accuracy-training-1:0 "text:training (last 0.5000)"
 
 printf '{"epoch":1,"loss":0.7,"accuracy":0.5}\n{"epoch":2,"loss":0.6\n' >broken.jsonl
-expect_error broken.jsonl:2 curves broken.jsonl out.svg
+expect_error broken.jsonl:2 out.svg curves broken.jsonl out.svg
 printf '{"epoch":1,"loss":0.7}\n' >no_accuracy.jsonl
-expect_error no_accuracy.jsonl:1 curves no_accuracy.jsonl out.svg
+expect_error no_accuracy.jsonl:1 out.svg curves no_accuracy.jsonl out.svg
 grep -q "accuracy" err.txt || fail "missing field: the error does not name the field: $(cat err.txt)"
 printf '{"epoch":1,"loss":"high","accuracy":0.5}\n' >string_loss.jsonl
-expect_error string_loss.jsonl:1 curves string_loss.jsonl out.svg
+expect_error string_loss.jsonl:1 out.svg curves string_loss.jsonl out.svg
 printf '[1,2]\n' >not_object.jsonl
-expect_error not_object.jsonl:1 curves not_object.jsonl out.svg
+expect_error not_object.jsonl:1 out.png curves not_object.jsonl out.png
+printf '{"epoch":1,"loss":null,"accuracy":null}\n' >all_null.jsonl
+expect_error all_null.jsonl out.svg curves all_null.jsonl out.svg
 : >empty.jsonl
-expect_error empty.jsonl curves empty.jsonl out.svg
-expect_error missing.jsonl curves missing.jsonl out.svg
+expect_error empty.jsonl out.svg curves empty.jsonl out.svg
+expect_error missing.jsonl out.svg curves missing.jsonl out.svg
+# The output's extension picks the format: anything but .svg and .png is refused before any work.
+expect_error "out.pdf" out.pdf curves log.jsonl out.pdf
+grep -q "'.pdf'" err.txt || fail "unknown extension: the error does not name '.pdf': $(cat err.txt)"
+expect_error "outfile" outfile curves log.jsonl outfile
+expect_error "no_such_dir/out.svg" no_such_dir/out.svg curves log.jsonl no_such_dir/out.svg
 
 # ---------------------------------------------------------------- regions
-# 3x3 grid, class 0 most common (the background rectangle); class 1 is the same run
-# (columns 2-3) in rows 1 and 2, merged into one rectangle.
+# 3x3 grid: class 1 in columns x=1,2 of rows y=0,1, class 0 elsewhere; three training points.
 cat >regions.csv <<'EOF'
 kind,x,y,class
 grid,0,0,0
@@ -121,49 +284,177 @@ point,0.1,0.2,0
 point,1.5,0.5,1
 point,0.5,1.9,0
 EOF
-expect_ok regions regions.csv regions.svg
-expect_count regions.svg rect regions 2
-expect_count regions.svg circle points 3
+expect_ok regions regions.csv regions.svg --note "a 3 x 3 grid"
+# Region shades: Tableau blue (class 0) and orange (class 1) mixed with white, 28% colour.
+c0='#c0d9ea' c1='#ffdbbc'
+check regions.svg "text:Decision regions" "text:a 3 x 3 grid" text:x text:y "text:class 0" "text:class 1" \
+    "text:shade: predicted" "text:dots: training" "text:3 x 3 grid" "text:3 points" \
+    "pixels:regions:$c0,$c0,$c0/$c0,$c1,$c1/$c0,$c1,$c1" \
+    uses:points-class-0:2 uses:points-class-1:1
+expect_ok regions regions.csv regions.png
+check regions.png png:990:840
+expect_same regions regions.csv
 
 printf 'kind,x,y,label\ngrid,0,0,0\n' >bad_header.csv
-expect_error bad_header.csv:1 regions bad_header.csv out.svg
+expect_error bad_header.csv:1 out.svg regions bad_header.csv out.svg
 printf 'kind,x,y,class\ngrid,0,0,0\ngrid,1,0,one\n' >bad_class.csv
-expect_error bad_class.csv:3 regions bad_class.csv out.svg
+expect_error bad_class.csv:3 out.svg regions bad_class.csv out.svg
 printf 'kind,x,y,class\ngrid,0,0,0\nline,1,0,1\n' >bad_kind.csv
-expect_error bad_kind.csv:3 regions bad_kind.csv out.svg
+expect_error bad_kind.csv:3 out.png regions bad_kind.csv out.png
 printf 'kind,x,y,class\ngrid,0,0,0\ngrid,1,0\n' >short_row.csv
-expect_error short_row.csv:3 regions short_row.csv out.svg
+expect_error short_row.csv:3 out.svg regions short_row.csv out.svg
 printf 'kind,x,y,class\ngrid,0,0,0\ngrid,1,0,1\ngrid,0,1,1\n' >holey.csv
-expect_error holey.csv regions holey.csv out.svg
+expect_error holey.csv out.svg regions holey.csv out.svg
 printf 'kind,x,y,class\npoint,0,0,0\n' >no_grid.csv
-expect_error no_grid.csv regions no_grid.csv out.svg
+expect_error no_grid.csv out.svg regions no_grid.csv out.svg
+expect_error "out.jpg" out.jpg regions regions.csv out.jpg
 
 # ---------------------------------------------------------------- bench
 cat >bench.jsonl <<'EOF'
-{"config":"A","model":"784-256-10","batch":64,"engine":"vectorized","threads":2,"samples_per_s":30000.5,"gemm_bound_samples_per_s":90000,"speedup_vs_loop":100}
+{"config":"A","model":"784-256-10","batch":64,"engine":"vectorized","threads":2,"samples_per_s":30000,"gemm_bound_samples_per_s":90000,"speedup_vs_loop":100}
 {"config":"A","model":"784-256-10","batch":64,"engine":"loop","threads":2,"samples_per_s":300,"gemm_bound_samples_per_s":88000}
 {"config":"C","model":"2-16-16-2","batch":32,"engine":"vectorized","samples_per_s":500000,"gemm_bound_samples_per_s":2000000}
 {"config":"C","model":"2-16-16-2","batch":32,"engine":"loop","samples_per_s":50000,"gemm_bound_samples_per_s":2100000}
 {"config":"custom","model":"16-32-4","batch":16,"engine":"vectorized","samples_per_s":7,"gemm_bound_samples_per_s":12}
 EOF
-expect_ok bench bench.jsonl bench.svg
-# 5 bars, one GEMM-bound mark per config, a ratio only where both engines ran.
-expect_count bench.svg rect bars 5
-expect_count bench.svg line bounds 3
-expect_count bench.svg text ratios 2
-grep -q '>100×<' bench.svg || fail "bench.svg: ratio 100× for config A missing"
-grep -q '>10×<' bench.svg || fail "bench.svg: ratio 10× for config C missing"
+expect_ok bench bench.jsonl bench.svg --title "tiny bench"
+# 5 bars, one dashed GEMM-bound mark per config, a ratio only where both engines ran. The bars
+# rise from 1 (the decade under the smallest value) on a log scale: loop A (300) is
+# log 300 / log 30000 = 0.553 of vectorized A (on a linear scale it would be 0.01).
+check bench.svg "text:tiny bench" "text:samples/s (log scale)" text:A text:C text:custom \
+    text:784-256-10 "text:batch 64" text:2-16-16-2 "text:batch 32" "text:batch 16" \
+    text:1 text:1k text:1M "text:loop engine" "text:vectorized engine" "text:GEMM-only bound" \
+    "text:vectorized / loop" "text:n×" \
+    ids:bar-loop-:2 ids:bar-vectorized-:3 ids:bound-:3 ids:ratio-:2 \
+    idtext:ratio-0:100× idtext:ratio-1:10× dashed:bound-0 dashed:bound-2 \
+    height:bar-loop-0:bar-vectorized-0:0.5530 height:bar-loop-1:bar-vectorized-1:0.8245
+expect_ok bench bench.jsonl bench.png
+check bench.png png:1125:810
+expect_same bench bench.jsonl
 
 printf '{"config":"A","model":"m","batch":1,"engine":"gpu","samples_per_s":1,"gemm_bound_samples_per_s":2}\n' >bad_engine.jsonl
-expect_error bad_engine.jsonl:1 bench bad_engine.jsonl out.svg
+expect_error bad_engine.jsonl:1 out.svg bench bad_engine.jsonl out.svg
 printf '{"config":"A","model":"m","batch":1,"engine":"loop","samples_per_s":1,"gemm_bound_samples_per_s":2}\n{"config":"A","model":"m","batch":1,"engine":"loop","samples_per_s":0}\n' >no_bound.jsonl
-expect_error no_bound.jsonl:2 bench no_bound.jsonl out.svg
+expect_error no_bound.jsonl:2 out.svg bench no_bound.jsonl out.svg
 grep -q "gemm_bound_samples_per_s" err.txt || fail "missing bound: the error does not name the field: $(cat err.txt)"
 printf '{"config":"A","model":"m","batch":1,"engine":"loop","samples_per_s":0,"gemm_bound_samples_per_s":2}\n' >zero_rate.jsonl
-expect_error zero_rate.jsonl:1 bench zero_rate.jsonl out.svg
+expect_error zero_rate.jsonl:1 out.png bench zero_rate.jsonl out.png
+expect_error "out.SVGZ" out.SVGZ bench bench.jsonl out.SVGZ
+
+# ---------------------------------------------------------------- budget
+# Google Benchmark JSON as vecnn_budget writes it, cut down: sum, relu and linear at 2^4, 2^8,
+# 2^12 (some with 2 repetitions, times in ns, us and ms), an aggregate row, an errored run and
+# a foreign benchmark that must all be left out. L1d of 32 KiB: two float arrays outgrow it at
+# 2^12 elements (marked); L2 (1 MiB, at 2^17) is off the chart.
+cat >run.json <<'EOF'
+{
+  "context": {"xsimd_arch": "avx2", "xsimd_float_lanes": "8", "openblas": "OpenBLAS 0.3.21 Haswell MAX_THREADS=64",
+              "caches": [{"type": "Data", "level": 1, "size": 32768, "num_sharing": 1},
+                         {"type": "Instruction", "level": 1, "size": 32768, "num_sharing": 1},
+                         {"type": "Unified", "level": 2, "size": 1048576, "num_sharing": 1}]},
+  "benchmarks": [
+    {"name": "sum/loop/4", "run_name": "sum/loop/4", "run_type": "iteration", "cpu_time": 10, "time_unit": "ns"},
+    {"name": "sum/loop/4", "run_name": "sum/loop/4", "run_type": "iteration", "cpu_time": 12, "time_unit": "ns"},
+    {"name": "sum/loop/4_median", "run_name": "sum/loop/4", "run_type": "aggregate", "cpu_time": 1000, "time_unit": "ns"},
+    {"name": "sum/vectorized/4", "run_name": "sum/vectorized/4", "run_type": "iteration", "cpu_time": 11, "time_unit": "ns"},
+    {"name": "sum/vectorized/4", "run_name": "sum/vectorized/4", "run_type": "iteration", "cpu_time": 11, "time_unit": "ns"},
+    {"name": "sum/loop/8", "run_name": "sum/loop/8", "run_type": "iteration", "cpu_time": 100, "time_unit": "ns"},
+    {"name": "sum/loop/8", "run_name": "sum/loop/8", "run_type": "iteration", "cpu_time": 120, "time_unit": "ns"},
+    {"name": "sum/vectorized/8", "run_name": "sum/vectorized/8", "run_type": "iteration", "cpu_time": 20, "time_unit": "ns"},
+    {"name": "sum/vectorized/8", "run_name": "sum/vectorized/8", "run_type": "iteration", "cpu_time": 24, "time_unit": "ns"},
+    {"name": "sum/loop/12", "run_name": "sum/loop/12", "run_type": "iteration", "cpu_time": 2.0, "time_unit": "us"},
+    {"name": "sum/loop/12", "run_name": "sum/loop/12", "run_type": "iteration", "cpu_time": 2.2, "time_unit": "us"},
+    {"name": "sum/vectorized/12", "run_name": "sum/vectorized/12", "run_type": "iteration", "cpu_time": 100, "time_unit": "ns"},
+    {"name": "sum/vectorized/12", "run_name": "sum/vectorized/12", "run_type": "iteration", "cpu_time": 110, "time_unit": "ns"},
+    {"name": "relu/loop/4", "run_name": "relu/loop/4", "run_type": "iteration", "cpu_time": 8, "time_unit": "ns"},
+    {"name": "relu/vectorized/4", "run_name": "relu/vectorized/4", "run_type": "iteration", "cpu_time": 10, "time_unit": "ns"},
+    {"name": "relu/loop/8", "run_name": "relu/loop/8", "run_type": "iteration", "cpu_time": 20, "time_unit": "ns"},
+    {"name": "relu/vectorized/8", "run_name": "relu/vectorized/8", "run_type": "iteration", "cpu_time": 20, "time_unit": "ns"},
+    {"name": "relu/loop/12", "run_name": "relu/loop/12", "run_type": "iteration", "cpu_time": 200, "time_unit": "ns"},
+    {"name": "relu/vectorized/12", "run_name": "relu/vectorized/12", "run_type": "iteration", "cpu_time": 180, "time_unit": "ns"},
+    {"name": "relu/vectorized/12", "run_name": "relu/vectorized/12", "run_type": "iteration", "cpu_time": 1, "time_unit": "ns", "error_occurred": true},
+    {"name": "linear/loop/4", "run_name": "linear/loop/4", "run_type": "iteration", "cpu_time": 50, "time_unit": "ns"},
+    {"name": "linear/vectorized/4", "run_name": "linear/vectorized/4", "run_type": "iteration", "cpu_time": 150, "time_unit": "ns"},
+    {"name": "linear/loop/8", "run_name": "linear/loop/8", "run_type": "iteration", "cpu_time": 1, "time_unit": "us"},
+    {"name": "linear/vectorized/8", "run_name": "linear/vectorized/8", "run_type": "iteration", "cpu_time": 250, "time_unit": "ns"},
+    {"name": "linear/loop/12", "run_name": "linear/loop/12", "run_type": "iteration", "cpu_time": 0.07, "time_unit": "ms"},
+    {"name": "linear/vectorized/12", "run_name": "linear/vectorized/12", "run_type": "iteration", "cpu_time": 6000, "time_unit": "ns"},
+    {"name": "BM_other/3", "run_name": "BM_other/3", "run_type": "iteration", "cpu_time": 5, "time_unit": "ns"}
+  ]
+}
+EOF
+# The tables of docs/vectorization_budget.md, as tools/budget/plot_budget.py printed them for this input.
+cat >expected.md <<'EOF'
+Median CPU time per call over 1-2 repetitions; ratio = loop / vectorized.
+
+| elements | sum loop | sum vectorized | ratio | relu loop | relu vectorized | ratio | linear loop | linear vectorized | ratio |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| 2^4 | 11 ns | 11 ns | **1.00** | 8 ns | 10 ns | **0.80** | 50 ns | 150 ns | **0.33** |
+| 2^8 | 110 ns | 22 ns | **5.00** | 20 ns | 20 ns | **1.00** | 1 µs | 250 ns | **4.00** |
+| 2^12 | 2.1 µs | 105 ns | **20.00** | 200 ns | 180 ns | **1.11** | 70 µs | 6 µs | **11.67** |
+
+| kernel | vectorized > 5% faster from | plateau from (ratio >= 0.9 x peak) | plateau ratio (median there) | peak ratio | ratio at largest size |
+|---|---|---|---:|---:|---:|
+| sum | between 2^4 and 2^8 | 2^12 | 20.00 | 20.00 at 2^12 | 20.00 at 2^12 |
+| relu | between 2^8 and 2^12 | 2^8 | 1.06 | 1.11 at 2^12 | 1.11 at 2^12 |
+| linear | between 2^4 and 2^8 | 2^12 | 11.67 | 11.67 at 2^12 | 11.67 at 2^12 |
+
+Linear forward (X (rows x w) times W^T (w x w)) in GFLOP/s:
+
+| elements | shape | loop GFLOP/s | vectorized GFLOP/s |
+|---:|---|---:|---:|
+| 2^4 | 4x4 | 2.56 | 0.9 |
+| 2^8 | 16x16 | 8.19 | 32.8 |
+| 2^12 | 64x64 | 7.49 | 87.4 |
+EOF
+mkdir md
+cd md
+expect_ok budget ../run.json --markdown
+cd ..
+cmp -s md/stdout.txt expected.md || fail "budget --markdown: tables differ from the expected ones: $(diff expected.md md/stdout.txt | head -20)"
+[[ $(ls md) == $'err.txt\nstdout.txt' ]] || fail "budget --markdown without OUT wrote files: $(ls md)"
+# Two files are pooled: every size now has 2-4 samples.
+expect_ok budget run.json run.json --markdown
+[[ $(head -1 stdout.txt) == "Median CPU time per call over 2-4 repetitions; ratio = loop / vectorized." ]] \
+    || fail "budget with two files: not pooled: $(head -1 stdout.txt)"
+expect_ok budget run.json --markdown budget.svg
+cmp -s stdout.txt expected.md || fail "budget --markdown OUT: tables differ: $(diff expected.md stdout.txt | head -5)"
+check budget.svg "text:vecnn vectorization budget: float32, 1 thread, CPU time per call (median)" \
+    "text:xsimd avx2 (8 float lanes), OpenBLAS 0.3.21 Haswell" \
+    "text:vectorized / loop (> 1: vectorized faster)" "text:elements/s (solid: vectorized, dashed: loop)" \
+    "text:sum (squared_error vs 0)" text:relu_forward "text:linear (gemm X W^T)" \
+    text:elements text:2⁴ text:2⁸ text:2¹² text:1× text:10× text:1G/s "text:2 arrays > L1" \
+    ids:cache-ratio-L1:1 ids:cache-rate-L1:1 ids:cache-ratio-L2:0 ids:ratio-exp:0 dashed:ratio-one \
+    ids:ratio-sum:1 uses:ratio-sum:3 solid:ratio-sum uses:ratio-relu:3 uses:ratio-linear:3 \
+    solid:rate-sum-vectorized dashed:rate-sum-loop uses:rate-linear-loop:3 dashed:rate-linear-loop
+expect_ok budget run.json budget.png --title "tiny budget" --note "hand-made"
+check budget.png png:1650:810
+expect_same budget run.json
+
+expect_error missing.json out.svg budget missing.json out.svg
+printf '{\n  "benchmarks": [\n    {"run_name": "sum/loop/4",}\n  ]\n}\n' >bad_syntax.json
+expect_error bad_syntax.json:3 out.svg budget bad_syntax.json out.svg
+printf '{"benchmarks": [{"run_name": "BM_x/1", "run_type": "iteration", "cpu_time": 1, "time_unit": "ns"}]}\n' >no_results.json
+expect_error no_results.json out.svg budget run.json no_results.json out.svg
+printf '{"benchmarks": [{"run_name": "sum/loop/4", "run_type": "iteration", "cpu_time": "fast", "time_unit": "ns"}]}\n' >bad_time.json
+expect_error bad_time.json out.svg budget bad_time.json out.svg
+grep -q "cpu_time" err.txt || fail "bad cpu_time: the error does not name the field: $(cat err.txt)"
+printf '[1, 2]\n' >not_benchmark.json
+expect_error not_benchmark.json out.png budget not_benchmark.json out.png
+expect_error "out.json" out.json budget run.json out.json
+
+# ---------------------------------------------------------------- without matplotlib
+# One line saying what to install, exit status 1, nothing written.
+checks=$((checks + 1))
+status=0
+"$python" -c 'import runpy, sys; sys.modules["matplotlib"] = None; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")' \
+    "$plot" curves log.jsonl nompl.svg 2>err.txt || status=$?
+if [[ $status != 1 || $(wc -l <err.txt) != 1 ]] || ! grep -q "python3-matplotlib" err.txt || [[ -e nompl.svg ]]; then
+    fail "without matplotlib: expected exit status 1 and one line naming python3-matplotlib, got $status: $(cat err.txt)"
+fi
 
 if ((failures)); then
-    echo "test_plot: $failures failure(s)" >&2
+    echo "test_plot: $failures failure(s) in $checks checks" >&2
     exit 1
 fi
-echo "test_plot: all checks passed"
+echo "test_plot: all $checks checks passed"

@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
 # Rebuilds the three pictures in docs/ from scratch: sets up and builds vecnn
 # (tools/setup.sh), makes the MNIST files (data/fetch_mnist.sh), runs the
-# programs, then draws their output with tools/plot.py (Python standard library only).
+# programs, then draws their output with tools/plot.py (matplotlib: needs Debian's
+# python3-matplotlib, which only /usr/bin/python3 imports).
 #   docs/mnist_curves.svg     examples/mnist, 20 epochs: loss and accuracy per epoch   (~10 s)
 #   docs/spirals_regions.svg  examples/spirals: decision regions and training points   (~10 s)
 #   docs/bench.svg            vecnn bench --seconds 2, the default suite               (~2-3 min)
+# docs/budget.svg is not made here: it pools several vecnn_budget sweeps, with
+# `tools/plot.py budget` (docs/vectorization_budget.md, "How to run").
 # Usage: tools/make_pictures.sh [build-dir]   (default: build)
 # Environment: VECNN_BENCH_NOTE, the grey line under the bench picture's title
-#   (default: "one run on a N-core machine" with N from nproc; say "shared" if it was).
+#   (default: "one run on a N-core machine" with N from nproc; say "shared" if it was);
+#   PYTHON, the interpreter for tools/plot.py (default /usr/bin/python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build=${1:-build}
+python=${PYTHON:-/usr/bin/python3}
+# Checked first, so a missing matplotlib does not show only after minutes of benchmarks.
+if ! "$python" -c 'import matplotlib' 2>/dev/null; then
+    echo "make_pictures: $python cannot import matplotlib; install Debian's python3-matplotlib" \
+         "(apt-get install python3-matplotlib) or set PYTHON" >&2
+    exit 1
+fi
 tools/setup.sh "$build"
 VECNN_BUILD_DIR=$build data/fetch_mnist.sh data/mnist
 mkdir -p docs
@@ -20,19 +31,19 @@ trap 'rm -rf "$tmp"' EXIT
 
 echo "make_pictures: MNIST, 20 epochs"
 "$build"/examples/mnist --data data/mnist --epochs 20 --log-json "$tmp/mnist.jsonl" >"$tmp/mnist.txt"
-python3 tools/plot.py curves "$tmp/mnist.jsonl" docs/mnist_curves.svg \
+"$python" tools/plot.py curves "$tmp/mnist.jsonl" docs/mnist_curves.svg \
     --title "MNIST: 784-256-10 ReLU network, SGD lr 0.1 momentum 0.9, batch 64" \
     --note "examples/mnist --epochs 20; training: 8,000 digits, validation: the 2,000 test digits (data/fetch_mnist.sh)"
 
 echo "make_pictures: two spirals"
 "$build"/examples/spirals --save-regions "$tmp/regions.csv" >"$tmp/spirals.txt"
-python3 tools/plot.py regions "$tmp/regions.csv" docs/spirals_regions.svg \
+"$python" tools/plot.py regions "$tmp/regions.csv" docs/spirals_regions.svg \
     --title "Two spirals: 2-64-64-2 tanh network, Adam" \
     --note "examples/spirals (100 epochs): predicted class on a 200 x 200 grid, training points on top"
 
 echo "make_pictures: vecnn bench (2-3 minutes)"
 "$build"/vecnn bench --seconds 2 --json "$tmp/bench.jsonl" >"$tmp/bench.txt"
-python3 tools/plot.py bench "$tmp/bench.jsonl" docs/bench.svg \
+"$python" tools/plot.py bench "$tmp/bench.jsonl" docs/bench.svg \
     --title "Training-step throughput: loop vs vectorized engine" \
     --note "${VECNN_BENCH_NOTE:-one run on a $(nproc)-core machine}; vecnn bench --seconds 2, float32 SGD step, 2 threads, median of 5"
 

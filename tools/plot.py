@@ -1,37 +1,55 @@
-#!/usr/bin/env python3
-"""Pictures of vecnn runs as SVG files, with nothing but the Python standard library.
+#!/usr/bin/python3
+"""Pictures of vecnn runs, drawn with matplotlib, as SVG or PNG.
 
-    tools/plot.py curves  LOG.jsonl     OUT.svg   loss and accuracy per epoch (train, validation)
-    tools/plot.py regions REGIONS.csv   OUT.svg   decision regions and training points (spirals)
-    tools/plot.py bench   BENCH.jsonl   OUT.svg   loop vs vectorized samples/s per config, log scale
+    tools/plot.py curves  LOG.jsonl                 OUT   loss and accuracy per epoch (training, validation)
+    tools/plot.py regions REGIONS.csv               OUT   decision regions and training points (spirals)
+    tools/plot.py bench   BENCH.jsonl               OUT   loop vs vectorized samples/s per config, log scale
+    tools/plot.py budget  RUN.json [RUN.json ...]   OUT   vectorization budget: speed-up and elements/s per size
+    tools/plot.py budget  RUN.json [RUN.json ...] [OUT] --markdown   ... and the tables of
+                                                                     docs/vectorization_budget.md on stdout
+
+OUT ends in .svg or .png; that picks the format. SVG keeps its text as text
+(searchable, smaller, rendered inline by GitHub) and is byte-for-byte the same
+for the same input, so a redrawn picture only shows in a diff if it changed;
+PNG is drawn at 150 dpi.
 
 Inputs are what the programs write: `vecnn train --log-json F` and
 `examples/mnist --log-json F` (one JSON object per epoch: epoch, loss,
 accuracy, optionally val_loss, val_accuracy; null where a value is missing),
 `examples/spirals --save-regions F` (CSV `kind,x,y,class`, rows `grid,...`
-and `point,...`) and `vecnn bench --json F` (one JSON object per config and
-engine). Every subcommand takes --title and --note (a grey line under the
-title). tools/make_pictures.sh runs the programs and this script to rebuild
-the pictures in docs/.
+and `point,...`), `vecnn bench --json F` (one JSON object per config and
+engine), and `vecnn_budget --benchmark_out=F --benchmark_out_format=json`
+(Google Benchmark JSON; `budget` pools the repetitions of every file given,
+median CPU time per call, as the program's own summary). Every subcommand
+takes --title and --note (a grey line under the title).
+tools/make_pictures.sh runs the programs and this script to rebuild the
+pictures in docs/; docs/vectorization_budget.md says how budget.svg is made.
 
-Why SVG and only the standard library: it runs on a fresh Debian with just
-`python3` (no numpy or matplotlib to install), the output is plain text that
-diffs and reviews like code, stays small, and GitHub renders it inline in
-the README.
+Why matplotlib: a well-kept plotting library instead of a hand-written SVG
+writer (it lays out ticks, labels and legends, and handles log scales), and
+PNG and SVG from the same code. Debian packages it as python3-matplotlib
+(apt-get install python3-matplotlib) for its own /usr/bin/python3; another
+python3 first on PATH (a pyenv or venv one) does not see it, so run this script as
+    ${PYTHON:-/usr/bin/python3} tools/plot.py SUBCOMMAND ...
+(its first line names /usr/bin/python3, so `tools/plot.py ...` works too).
 
 A bad input (missing or unreadable file, malformed line, missing or wrongly
-typed field) ends the program with one line on stderr naming the file and,
-when one line is at fault, the line: `plot.py: error: FILE:LINE: what`, exit
-status 1, and no output file.
+typed field, no data) ends the program with one line on stderr naming the
+file and, when one line is at fault, the line: `plot.py: error: FILE:LINE:
+what`, exit status 1, and no output file (the picture is written to a
+temporary file beside OUT and renamed). So does an OUT that does not end in
+.svg or .png, and a Python without matplotlib.
 """
 
 import argparse
 import csv
 import json
 import math
+import os
 import re
+import statistics
 import sys
-from xml.sax.saxutils import escape, quoteattr
+import tempfile
 
 # Tableau 10; blue and orange, the two used most, stay apart for the common colour-vision deficiencies
 # (and validation lines are dashed as well).
@@ -44,102 +62,157 @@ VEC_COLOUR = "#1f77b4"
 INK = "#222222"
 GREY = "#666666"
 GRID = "#e6e6e6"
-FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
+DPI_PNG = 150
+FORMATS = (".svg", ".png")
+
+# Budget: one colour per kernel, as the chart in docs/vectorization_budget.md has always had.
+KERNELS = ["sum", "relu", "exp", "linear"]
+KERNEL_COLOURS = {"sum": "#1f77b4", "relu": "#d62728", "exp": "#2ca02c", "linear": "#9467bd"}
+KERNEL_LABELS = {"sum": "sum (squared_error vs 0)", "relu": "relu_forward", "exp": "exp (sigmoid_forward)",
+                 "linear": "linear (gemm X W^T)"}
+UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+mpl = None  # matplotlib, imported by load_matplotlib() once the inputs are known to be good
 
 
 class InputError(Exception):
-    """A problem with an input file; str() is the one line shown to the user."""
+    """A problem with an input (or the output) file; str() is the one line shown to the user."""
 
     def __init__(self, path, line, what):
         where = "%s:%d" % (path, line) if line else str(path)
         super().__init__("%s: %s" % (where, what))
 
 
-# --------------------------------------------------------------------------- SVG writer
-
-def num(v):
-    """A coordinate with at most two decimals and no trailing zeros."""
-    s = "%.2f" % v
-    s = s.rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
+class UsageError(Exception):
+    """A problem with the command line that argparse cannot see; one line, exit status 1."""
 
 
-def text_width(s, size):
-    """Rough width of s in a sans-serif font: enough to lay out legends and labels."""
-    return 0.58 * size * len(s)
+# --------------------------------------------------------------------------- matplotlib
+
+def load_matplotlib():
+    """Imports matplotlib with the Agg backend and settings that keep SVG small and deterministic."""
+    global mpl
+    if mpl is not None:
+        return
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.figure  # noqa: F401  (the submodules used below)
+        import matplotlib.font_manager  # noqa: F401
+        import matplotlib.legend_handler  # noqa: F401
+        import matplotlib.lines  # noqa: F401
+        import matplotlib.patches  # noqa: F401
+        import matplotlib.text  # noqa: F401
+        import matplotlib.textpath  # noqa: F401
+        import matplotlib.ticker  # noqa: F401
+    except ImportError as e:
+        raise UsageError("cannot import matplotlib (%s) with %s; install Debian's python3-matplotlib "
+                         "(apt-get install python3-matplotlib) and run this script with /usr/bin/python3"
+                         % (e, sys.executable))
+    matplotlib.rcParams.update({
+        "svg.fonttype": "none",        # text stays <text>, not glyph outlines: small files, searchable
+        "svg.hashsalt": "vecnn-plot",  # fixed ids (clip paths, markers): same input, same bytes
+        "font.family": "sans-serif",
+        "font.sans-serif": ["DejaVu Sans", "Helvetica", "Arial"],
+        "font.size": 10,
+        "axes.edgecolor": INK,
+        "axes.labelcolor": INK,
+        "axes.linewidth": 0.8,
+        "xtick.color": INK,
+        "ytick.color": INK,
+        "text.color": INK,
+        "legend.fontsize": 9,
+        "legend.edgecolor": "#bbbbbb",
+        "legend.framealpha": 0.9,
+        "figure.facecolor": "white",
+        "savefig.facecolor": "white",
+    })
+    mpl = matplotlib
 
 
-class Svg:
-    """Collects elements and writes one self-contained SVG document."""
+def wrap(text, width_in, size, bold=False):
+    """text broken at spaces into lines no wider than width_in inches at font size `size` (points)."""
+    prop = mpl.font_manager.FontProperties(size=size, weight="bold" if bold else "normal")
+    measure = mpl.textpath.TextToPath()
 
-    def __init__(self, width, height):
-        self.width, self.height = width, height
-        self.parts = []
-        self.depth = 1
+    def fits(s):
+        return measure.get_text_width_height_descent(s, prop, ismath=False)[0] <= width_in * 72
 
-    def _attrs(self, attrs):
-        out = []
-        for k, v in attrs.items():
-            if v is None:
-                continue
-            if isinstance(v, float):
-                v = num(v)
-            out.append(" %s=%s" % (k.rstrip("_").replace("_", "-"), quoteattr(str(v))))
-        return "".join(out)
-
-    def element(self, tag, text=None, **attrs):
-        pad = "  " * self.depth
-        if text is None:
-            self.parts.append("%s<%s%s/>" % (pad, tag, self._attrs(attrs)))
+    lines = []
+    for word in text.split():
+        if lines and fits(lines[-1] + " " + word):
+            lines[-1] += " " + word
         else:
-            self.parts.append("%s<%s%s>%s</%s>" % (pad, tag, self._attrs(attrs), escape(text), tag))
-
-    def open(self, tag, **attrs):
-        self.parts.append("%s<%s%s>" % ("  " * self.depth, tag, self._attrs(attrs)))
-        self.depth += 1
-
-    def close(self, tag):
-        self.depth -= 1
-        self.parts.append("%s</%s>" % ("  " * self.depth, tag))
-
-    def rect(self, x, y, w, h, **attrs):
-        self.element("rect", x=float(x), y=float(y), width=float(w), height=float(h), **attrs)
-
-    def line(self, x1, y1, x2, y2, **attrs):
-        self.element("line", x1=float(x1), y1=float(y1), x2=float(x2), y2=float(y2), **attrs)
-
-    def text(self, x, y, s, size=12, anchor="start", **attrs):
-        self.element("text", s, x=float(x), y=float(y), font_size=size,
-                     text_anchor=None if anchor == "start" else anchor, **attrs)
-
-    def polyline(self, points, **attrs):
-        self.element("polyline", points=" ".join("%s,%s" % (num(x), num(y)) for x, y in points),
-                     fill="none", **attrs)
-
-    def circle(self, x, y, r, **attrs):
-        self.element("circle", cx=float(x), cy=float(y), r=float(r), **attrs)
-
-    def title(self, title, note):
-        """The picture's title (and a grey note under it), centred at the top."""
-        if title:
-            self.element("title", title)  # the name screen readers and tooltips show
-            self.text(self.width / 2, 24, title, size=16, anchor="middle", font_weight="bold", fill=INK)
-        if note:
-            self.text(self.width / 2, 42, note, size=11, anchor="middle", fill=GREY)
-
-    def write(self, path):
-        head = ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" '
-                'font-family=%s>' % (self.width, self.height, self.width, self.height, quoteattr(FONT)))
-        body = "\n".join(self.parts)
-        doc = '<?xml version="1.0" encoding="UTF-8"?>\n%s\n  <rect width="100%%" height="100%%" fill="white"/>\n%s\n</svg>\n' % (head, body)
-        try:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(doc)
-        except OSError as e:
-            raise InputError(path, None, "cannot write: %s" % (e.strerror or e))
+            lines.append(word)
+    return lines or [""]
 
 
-# --------------------------------------------------------------------------- axes
+def new_figure(width, height, title, note, bottom=0.06):
+    """A figure of width x height inches with the title (bold) and note (grey) centred at the top.
+
+    The axes go below them through matplotlib's constrained layout, which keeps tick
+    labels, axis labels and axes legends clear of each other; `bottom` inches are kept
+    free at the foot for a figure legend.
+    """
+    fig = mpl.figure.Figure(figsize=(width, height), dpi=100, layout="constrained")
+    y = 0.12  # inches from the top
+    for text, size, bold, colour in ((title, 13, True, INK), (note, 9, False, GREY)):
+        if not text:
+            continue
+        for line in wrap(text, width - 0.4, size, bold):
+            fig.text(0.5, 1 - y / height, line, ha="center", va="top", fontsize=size,
+                     fontweight="bold" if bold else "normal", color=colour)
+            y += size * 1.3 / 72
+        y += 0.04
+    top = y + 0.04 if (title or note) else 0.0
+    # rect is (left, bottom, width, height) in figure fractions.
+    fig.get_layout_engine().set(rect=(0, bottom / height, 1, 1 - (top + bottom) / height), w_pad=0.06, h_pad=0.06)
+    return fig
+
+
+def output_format(path):
+    ext = os.path.splitext(path)[1].lower()
+    if not ext:
+        raise UsageError("%s: no extension to tell the picture format; OUT must end in .svg or .png" % path)
+    if ext not in FORMATS:
+        raise UsageError("%s: unknown picture format '%s'; OUT must end in .svg or .png" % (path, ext))
+    return ext[1:]
+
+
+def save(fig, path):
+    """Writes fig to path (format from the extension) through a temporary file in the same folder."""
+    fmt = output_format(path)
+    folder = os.path.dirname(path) or "."
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix="." + fmt, dir=folder)
+    except OSError as e:
+        raise InputError(path, None, "cannot write: %s" % (e.strerror or e))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if fmt == "svg":
+                fig.savefig(f, format="svg", metadata={"Date": None})
+            else:
+                fig.savefig(f, format="png", dpi=DPI_PNG)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it 0600; a picture is as readable as any file
+        os.replace(tmp, path)
+    except OSError as e:
+        os.unlink(tmp)
+        raise InputError(path, None, "cannot write: %s" % (e.strerror or e))
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def light_grid(ax, axis="both", minor=False):
+    ax.set_axisbelow(True)
+    ax.grid(True, which="major", axis=axis, color=GRID, linewidth=0.8)
+    if minor:
+        ax.grid(True, which="minor", axis=axis, color="#f3f3f3", linewidth=0.6)
+
+
+# --------------------------------------------------------------------------- axis helpers
 
 def nice_step(span, target):
     """A step of 1, 2, 2.5 or 5 times a power of ten giving about `target` intervals."""
@@ -160,12 +233,6 @@ def nice_limits(lo, hi, target=5):
     return math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step, step
 
 
-def linear_ticks(lo, hi, step):
-    first = math.ceil(lo / step - 1e-9)
-    last = math.floor(hi / step + 1e-9)
-    return [k * step for k in range(first, last + 1)]
-
-
 def step_decimals(step):
     d = 0
     while d < 8 and abs(step * 10 ** d - round(step * 10 ** d)) > 1e-6:
@@ -173,94 +240,20 @@ def step_decimals(step):
     return d
 
 
-def fixed_formatter(step, suffix="", scale=1.0):
-    d = step_decimals(step * scale)
-    return lambda v: ("%.*f" % (d, v * scale)) + suffix
-
-
 def si_label(v):
     """1, 10, 100, 1k, 10k, 100k, 1M ... for decades."""
     for factor, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if v >= factor:
-            q = v / factor
-            return ("%g" % q) + suffix
+        if v >= factor * 0.999:
+            return ("%g" % (v / factor)) + suffix
     return "%g" % v
 
 
-class Axes:
-    """A plot area at (x, y) of size w x h in pixels, mapping data limits to it."""
-
-    def __init__(self, svg, x, y, w, h, xlim, ylim, ylog=False):
-        self.svg, self.x, self.y, self.w, self.h = svg, x, y, w, h
-        self.xlim, self.ylim, self.ylog = xlim, ylim, ylog
-
-    def px(self, v):
-        lo, hi = self.xlim
-        return self.x + (v - lo) / (hi - lo) * self.w
-
-    def py(self, v):
-        lo, hi = self.ylim
-        if self.ylog:
-            lo, hi, v = math.log10(lo), math.log10(hi), math.log10(v)
-        return self.y + self.h - (v - lo) / (hi - lo) * self.h
-
-    def grid_and_ticks(self, xticks, yticks, xfmt, yfmt, yminor=()):
-        s = self.svg
-        s.open("g", class_="grid", stroke=GRID, stroke_width=1)
-        for v in yminor:
-            s.line(self.x, self.py(v), self.x + self.w, self.py(v), stroke="#f3f3f3")
-        for v in yticks:
-            s.line(self.x, self.py(v), self.x + self.w, self.py(v))
-        for v in xticks:
-            s.line(self.px(v), self.y, self.px(v), self.y + self.h)
-        s.close("g")
-        s.rect(self.x, self.y, self.w, self.h, fill="none", stroke=INK, stroke_width=1)
-        s.open("g", class_="ticks", fill=INK)
-        for v in xticks:
-            s.line(self.px(v), self.y + self.h, self.px(v), self.y + self.h + 4, stroke=INK)
-            s.text(self.px(v), self.y + self.h + 17, xfmt(v), size=11, anchor="middle")
-        for v in yticks:
-            s.line(self.x - 4, self.py(v), self.x, self.py(v), stroke=INK)
-            s.text(self.x - 7, self.py(v) + 4, yfmt(v), size=11, anchor="end")
-        s.close("g")
-
-    def labels(self, xlabel, ylabel, ylabel_offset=48):
-        if xlabel:
-            self.svg.text(self.x + self.w / 2, self.y + self.h + 36, xlabel, size=12, anchor="middle", fill=INK)
-        if ylabel:
-            cx, cy = self.x - ylabel_offset, self.y + self.h / 2
-            self.svg.text(cx, cy, ylabel, size=12, anchor="middle", fill=INK,
-                          transform="rotate(-90 %s %s)" % (num(cx), num(cy)))
-
-    def legend(self, entries, corner="top-right"):
-        """entries: (label, draw) with draw(svg, x, y) painting a 20 px wide key centred on y."""
-        if not entries:
-            return
-        size, row = 11, 17
-        width = 34 + max(text_width(label, size) for label, _ in entries) + 8
-        height = row * len(entries) + 8
-        bx = self.x + self.w - width - 8 if corner.endswith("right") else self.x + 8
-        by = self.y + 8 if corner.startswith("top") else self.y + self.h - height - 8
-        s = self.svg
-        s.open("g", class_="legend")
-        s.rect(bx, by, width, height, fill="white", fill_opacity=0.9, stroke="#bbbbbb", rx=3)
-        for i, (label, draw) in enumerate(entries):
-            cy = by + 4 + row * i + row / 2
-            draw(s, bx + 6, cy)
-            s.text(bx + 32, cy + 4, label, size=size, fill=INK)
-        s.close("g")
+SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
 
 
-def line_key(colour, dash=None):
-    def draw(s, x, y):
-        s.line(x, y, x + 20, y, stroke=colour, stroke_width=2, stroke_dasharray=dash)
-    return draw
-
-
-def box_key(colour, stroke=None):
-    def draw(s, x, y):
-        s.rect(x + 3, y - 6, 14, 12, fill=colour, stroke=stroke)
-    return draw
+def power_of_two(k):
+    """2 to the k as text with a superscript exponent: 2¹⁶."""
+    return "2" + str(k).translate(SUPERSCRIPT)
 
 
 # --------------------------------------------------------------------------- input reading
@@ -303,21 +296,21 @@ def is_number(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def field(path, n, obj, name, kind="number", optional=False, nullable=False):
+def field(path, n, obj, name, kind="number", optional=False, nullable=False, where=""):
     """obj[name] checked against kind ('number', 'string'); None if absent/null and allowed."""
     if name not in obj:
         if optional:
             return None
-        raise InputError(path, n, "missing field '%s'" % name)
+        raise InputError(path, n, "%smissing field '%s'" % (where, name))
     v = obj[name]
     if v is None:
         if nullable:
             return None
-        raise InputError(path, n, "field '%s' is null" % name)
+        raise InputError(path, n, "%sfield '%s' is null" % (where, name))
     if kind == "number" and not is_number(v):
-        raise InputError(path, n, "field '%s' should be a number, got %s" % (name, json.dumps(v)))
+        raise InputError(path, n, "%sfield '%s' should be a number, got %s" % (where, name, json.dumps(v)))
     if kind == "string" and not isinstance(v, str):
-        raise InputError(path, n, "field '%s' should be a string, got %s" % (name, json.dumps(v)))
+        raise InputError(path, n, "%sfield '%s' should be a string, got %s" % (where, name, json.dumps(v)))
     return v
 
 
@@ -335,6 +328,8 @@ def read_curves(path):
             if v is not None and name.endswith("accuracy") and not 0 <= v <= 1:
                 raise InputError(path, n, "field '%s' is %g, outside 0..1" % (name, v))
             series[name].append(v)
+    if all(v is None for values in series.values() for v in values):
+        raise InputError(path, None, "every loss and accuracy is null: nothing to plot")
     return epochs, series
 
 
@@ -353,14 +348,13 @@ def segments(xs, ys):
     return out
 
 
-def panel(svg, box, epochs, train, val, ylabel, percent, markers):
-    x, y, w, h = box
-    values = [v for v in train + val if v is not None]
+def curves_panel(ax, epochs, train, val, name, percent, markers):
+    """One panel: training (solid) and validation (dashed) values of `name` per epoch."""
+    ticker = mpl.ticker
     lo_e, hi_e = min(epochs), max(epochs)
     if hi_e == lo_e:
         lo_e, hi_e = lo_e - 1, hi_e + 1
-    xstep = max(1, nice_step(hi_e - lo_e, 6))
-    xticks = [t for t in linear_ticks(lo_e, hi_e, xstep)]
+    values = [v for v in train + val if v is not None]
     if not values:
         ylo, yhi, ystep = 0.0, 1.0, 0.25
     elif percent:
@@ -370,48 +364,53 @@ def panel(svg, box, epochs, train, val, ylabel, percent, markers):
         ylo, yhi, ystep = nice_limits(min(0.0, min(values)), max(values))
     # A little room around the data so markers at the limits (100% accuracy) are not cut by the frame.
     xpad, ypad = 0.02 * (hi_e - lo_e), 0.025 * (yhi - ylo)
-    ax = Axes(svg, x, y, w, h, (lo_e - xpad, hi_e + xpad), (ylo - ypad, yhi + ypad))
-    yfmt = fixed_formatter(ystep, "%", 100.0) if percent else fixed_formatter(ystep)
-    ax.grid_and_ticks(xticks, linear_ticks(ylo, yhi, ystep), lambda v: "%g" % v, yfmt)
-    ax.labels("epoch", ylabel)
-    entries = []
+    ax.set_xlim(lo_e - xpad, hi_e + xpad)
+    ax.set_ylim(ylo - ypad, yhi + ypad)
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=6, steps=[1, 2, 5, 10], integer=True))
+    ax.yaxis.set_major_locator(ticker.MultipleLocator(ystep))
+    decimals = step_decimals(ystep * (100 if percent else 1))
+    if percent:
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: "%.*f%%" % (decimals, 100 * v)))
+    else:
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: "%.*f" % (decimals, v)))
+    light_grid(ax)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(name)
     last_fmt = (lambda v: "%.2f%%" % (100 * v)) if percent else (lambda v: "%.4f" % v)
-    for name, ys, colour, dash in (("training", train, TRAIN_COLOUR, None),
-                                   ("validation", val, VAL_COLOUR, "6,3")):
+    plotted = False
+    for series, ys, colour, dashes in (("training", train, TRAIN_COLOUR, None),
+                                       ("validation", val, VAL_COLOUR, (6, 3))):
         runs = segments(epochs, ys)
         if not runs:
             continue
-        svg.open("g", class_=name, stroke=colour, fill=colour)
-        for run in runs:
-            pts = [(ax.px(e), ax.py(v)) for e, v in run]
-            if len(pts) > 1:
-                svg.polyline(pts, stroke_width=2, stroke_dasharray=dash, stroke_linejoin="round")
-            if markers or len(pts) == 1:
-                for px, py in pts:
-                    svg.circle(px, py, 2.5, stroke="none")
-        svg.close("g")
         last = [v for v in ys if v is not None][-1]
-        entries.append(("%s (last %s)" % (name, last_fmt(last)), line_key(colour, dash)))
+        label = "%s (last %s)" % (series, last_fmt(last))
+        for i, run in enumerate(runs):
+            style = dict(color=colour, linewidth=2, solid_joinstyle="round", dash_joinstyle="round",
+                         marker="o" if markers or len(run) == 1 else None, markersize=4,
+                         gid="%s-%s-%d" % (name, series, i + 1), label=label if i == 0 else "_nolegend_")
+            if dashes:
+                style["dashes"] = dashes
+            ax.plot([e for e, _ in run], [v for _, v in run], **style)
+        plotted = True
     # Loss falls from the top left and accuracy rises to the top right, so the
     # corner the curves usually leave empty is top right for loss, bottom right for accuracy.
-    if entries:
-        ax.legend(entries, "bottom-right" if percent else "top-right")
+    if plotted:
+        ax.legend(loc="lower right" if percent else "upper right")
     else:
-        svg.text(x + w / 2, y + h / 2, "no %s values in the log" % ylabel, size=12, anchor="middle", fill=GREY)
+        ax.text(0.5, 0.5, "no %s values in the log" % name, transform=ax.transAxes, ha="center", va="center",
+                color=GREY)
 
 
 def cmd_curves(args):
     epochs, s = read_curves(args.log)
-    if all(v is None for v in s["loss"] + s["val_loss"] + s["accuracy"] + s["val_accuracy"]):
-        raise InputError(args.log, None, "every loss and accuracy is null: nothing to plot")
-    top = 58 if args.note else 46 if args.title else 14
-    pw, ph = 380, 270
-    svg = Svg(2 * pw + 170, top + ph + 50)
-    svg.title(args.title, args.note)
+    load_matplotlib()
+    fig = new_figure(10, 4.4, args.title, args.note)
+    loss_ax, acc_ax = fig.subplots(1, 2)
     markers = len(epochs) <= 40
-    panel(svg, (70, top, pw, ph), epochs, s["loss"], s["val_loss"], "loss", False, markers)
-    panel(svg, (70 + pw + 90, top, pw, ph), epochs, s["accuracy"], s["val_accuracy"], "accuracy", True, markers)
-    svg.write(args.out)
+    curves_panel(loss_ax, epochs, s["loss"], s["val_loss"], "loss", False, markers)
+    curves_panel(acc_ax, epochs, s["accuracy"], s["val_accuracy"], "accuracy", True, markers)
+    save(fig, args.out)
 
 
 # --------------------------------------------------------------------------- regions
@@ -483,104 +482,51 @@ def tint(colour, amount):
     return "#%02x%02x%02x" % tuple(round(255 - (255 - c) * amount) for c in (r, g, b))
 
 
-def region_rects(xs, ys, grid):
-    """(background class, [(i0, i1, j0, j1, class)]): cells i0..i1-1 by rows j0..j1-1.
-
-    One rectangle per maximal horizontal run of a non-background class in a row,
-    merged with the same run in the rows above it; the most common class is the
-    background. This keeps a 200x200 grid to a few thousand rectangles at most.
-    """
-    counts = {}
-    for c in grid.values():
-        counts[c] = counts.get(c, 0) + 1
-    background = min(counts, key=lambda c: (-counts[c], c))
-    done, open_runs = [], {}
-    for j, y in enumerate(ys):
-        runs, i = [], 0
-        while i < len(xs):
-            c = grid[(xs[i], y)]
-            k = i
-            while k < len(xs) and grid[(xs[k], y)] == c:
-                k += 1
-            if c != background:
-                runs.append((i, k, c))
-            i = k
-        now = {}
-        for run in runs:
-            now[run] = open_runs.pop(run, j)  # the row it started in
-        for (i0, i1, c), j0 in open_runs.items():
-            done.append((i0, i1, j0, j, c))
-        open_runs = now
-    for (i0, i1, c), j0 in open_runs.items():
-        done.append((i0, i1, j0, len(ys), c))
-    done.sort(key=lambda r: (r[2], r[0]))
-    return background, done
+def rgb(colour):
+    return [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
 
 
 def cmd_regions(args):
     xs, ys, grid, points = read_regions(args.regions)
-    xe, ye = cell_edges(xs), cell_edges(ys)
-    xlo, xhi = min([xe[0]] + [p[0] for p in points]), max([xe[-1]] + [p[0] for p in points])
-    ylo, yhi = min([ye[0]] + [p[1] for p in points]), max([ye[-1]] + [p[1] for p in points])
-    side = 460
-    if xhi - xlo >= yhi - ylo:
-        w, h = side, max(120, side * (yhi - ylo) / (xhi - xlo))
-    else:
-        w, h = max(120, side * (xhi - xlo) / (yhi - ylo)), side
-    classes = sorted(set(grid.values()) | {p[2] for p in points})
-    legend_w = 40 + max(text_width("class %d" % c, 12) for c in classes) + 20
-    top = 58 if args.note else 46 if args.title else 14
-    left = 62
-    svg = Svg(int(left + w + legend_w + 24), int(top + h + 52))
-    svg.title(args.title, args.note)
-    ax = Axes(svg, left, top, w, h, (xlo, xhi), (ylo, yhi))
+    load_matplotlib()
+    import numpy as np  # matplotlib's own dependency
 
     colour = lambda c: PALETTE[c % len(PALETTE)]
-    background, rects = region_rects(xs, ys, grid)
-    svg.open("g", id="regions", shape_rendering="crispEdges")
-    svg.rect(ax.px(xe[0]), ax.py(ye[-1]), ax.px(xe[-1]) - ax.px(xe[0]), ax.py(ye[0]) - ax.py(ye[-1]),
-             fill=tint(colour(background), 0.28), class_="background")
-    for i0, i1, j0, j1, c in rects:
-        x0, x1, y0, y1 = ax.px(xe[i0]), ax.px(xe[i1]), ax.py(ye[j1]), ax.py(ye[j0])
-        svg.rect(x0, y0, x1 - x0, y1 - y0, fill=tint(colour(c), 0.28))
-    svg.close("g")
+    shade = lambda c: tint(colour(c), 0.28)
+    classes = sorted(set(grid.values()) | {p[2] for p in points})
+    xe, ye = cell_edges(xs), cell_edges(ys)
+    # Rows from the lowest y up; imshow's origin="lower" puts row 0 at the bottom.
+    image = np.array([[rgb(shade(grid[(x, y)])) for x in xs] for y in ys], dtype=np.uint8)
 
-    xlo_, xhi_, xstep = nice_limits(xlo, xhi)
-    ylo_, yhi_, ystep = nice_limits(ylo, yhi)
-    xticks = [t for t in linear_ticks(xlo_, xhi_, xstep) if xlo - 1e-9 <= t <= xhi + 1e-9]
-    yticks = [t for t in linear_ticks(ylo_, yhi_, ystep) if ylo - 1e-9 <= t <= yhi + 1e-9]
-    svg.rect(ax.x, ax.y, ax.w, ax.h, fill="none", stroke=INK)
-    svg.open("g", class_="ticks", fill=INK)
-    xfmt, yfmt = fixed_formatter(xstep), fixed_formatter(ystep)
-    for v in xticks:
-        svg.line(ax.px(v), ax.y + ax.h, ax.px(v), ax.y + ax.h + 4, stroke=INK)
-        svg.text(ax.px(v), ax.y + ax.h + 17, xfmt(v), size=11, anchor="middle")
-    for v in yticks:
-        svg.line(ax.x - 4, ax.py(v), ax.x, ax.py(v), stroke=INK)
-        svg.text(ax.x - 7, ax.py(v) + 4, yfmt(v), size=11, anchor="end")
-    svg.close("g")
-    ax.labels("x", "y", ylabel_offset=42)
+    fig = new_figure(6.6, 5.6, args.title, args.note)
+    ax = fig.subplots()
+    # One pixel per grid cell, drawn unsmoothed ("none"): in SVG the grid itself is embedded, a small PNG.
+    ax.imshow(image, origin="lower", extent=(xe[0], xe[-1], ye[0], ye[-1]), interpolation="none",
+              aspect="equal", gid="regions")
+    for c in classes:
+        mine = [(x, y) for x, y, k in points if k == c]
+        if mine:
+            ax.plot([p[0] for p in mine], [p[1] for p in mine], linestyle="none", marker="o", markersize=4.5,
+                    markerfacecolor=colour(c), markeredgecolor="white", markeredgewidth=0.6,
+                    gid="points-class-%d" % c)
+    xlo, xhi = min([xe[0]] + [p[0] for p in points]), max([xe[-1]] + [p[0] for p in points])
+    ylo, yhi = min([ye[0]] + [p[1] for p in points]), max([ye[-1]] + [p[1] for p in points])
+    ax.set_xlim(xlo, xhi)
+    ax.set_ylim(ylo, yhi)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
 
-    svg.open("g", id="points", stroke="white", stroke_width=0.7)
-    for x, y, c in points:
-        svg.circle(ax.px(x), ax.py(y), 2.6, fill=colour(c))
-    svg.close("g")
-
-    # Key to the right of the plot: region swatch and point colour per class.
-    lx, ly = left + w + 18, top + 6
-    svg.open("g", class_="legend")
-    for k, c in enumerate(classes):
-        cy = ly + 22 * k + 10
-        svg.rect(lx, cy - 8, 16, 16, fill=tint(colour(c), 0.28), stroke="#bbbbbb")
-        svg.circle(lx + 8, cy, 3.2, fill=colour(c), stroke="white", stroke_width=0.7)
-        svg.text(lx + 24, cy + 4, "class %d" % c, size=12, fill=INK)
-    n = len(classes)
-    svg.text(lx, ly + 22 * n + 14, "shade: predicted", size=10, fill=GREY)
-    svg.text(lx, ly + 22 * n + 28, "dots: training", size=10, fill=GREY)
-    svg.text(lx, ly + 22 * n + 42, "%d x %d grid" % (len(xs), len(ys)), size=10, fill=GREY)
-    svg.text(lx, ly + 22 * n + 56, "%d points" % len(points), size=10, fill=GREY)
-    svg.close("g")
-    svg.write(args.out)
+    # Key to the right of the plot: region shade with the point colour on it, per class.
+    Line2D, Patch = mpl.lines.Line2D, mpl.patches.Patch
+    handles = [(Patch(facecolor=shade(c), edgecolor="#bbbbbb"),
+                Line2D([], [], linestyle="none", marker="o", markersize=5, markerfacecolor=colour(c),
+                       markeredgecolor="white", markeredgewidth=0.6)) for c in classes]
+    ax.legend(handles, ["class %d" % c for c in classes], loc="upper left", bbox_to_anchor=(1.03, 1),
+              borderaxespad=0, frameon=False, fontsize=10, handlelength=1.4, handleheight=1.4,
+              handler_map={tuple: mpl.legend_handler.HandlerTuple(ndivide=1)})
+    ax.text(1.03, 0, "shade: predicted\ndots: training\n%d x %d grid\n%d points" % (len(xs), len(ys), len(points)),
+            transform=ax.transAxes, ha="left", va="bottom", fontsize=8.5, color=GREY, linespacing=1.5)
+    save(fig, args.out)
 
 
 # --------------------------------------------------------------------------- bench
@@ -638,103 +584,351 @@ def ratio_label(r):
     return ("%.0f\u00d7" if r >= 9.95 else "%.1f\u00d7") % r
 
 
+class TextKey:
+    """A legend key that is a piece of text (the "n×" standing for the ratio labels)."""
+
+    def __init__(self, text):
+        self.text = text
+
+
+class TextKeyHandler:
+    def legend_artist(self, legend, orig_handle, fontsize, handlebox):
+        t = mpl.text.Text(handlebox.width / 2 - handlebox.xdescent, handlebox.height / 2 - handlebox.ydescent,
+                          orig_handle.text, ha="center", va="center", fontsize=fontsize, fontweight="bold",
+                          color=INK)
+        handlebox.add_artist(t)
+        return t
+
+
 def cmd_bench(args):
     configs = read_bench(args.bench)
-    values = []
-    for _, _, _, runs in configs:
-        for rate, bound in runs.values():
-            values += [rate, bound]
+    load_matplotlib()
+    values = [v for _, _, _, runs in configs for run in runs.values() for v in run]
     lo = 10 ** math.floor(math.log10(min(values)))
     hi = max(values) * 4  # room for the ratios above the bars
     configs = [(name, short_model(model), batch, runs) for name, model, batch, runs in configs]
-    group = max(118, max(text_width(m, 10) for _, m, _, _ in configs) + 16)
-    top = 58 if args.note else 46 if args.title else 14
-    left, h = 70, 300
-    w = group * len(configs)
-    svg = Svg(int(left + w + 20), int(top + h + 96))
-    svg.title(args.title, args.note)
-    ax = Axes(svg, left, top, w, h, (0, len(configs)), (lo, hi), ylog=True)
-    decades = [10 ** k for k in range(int(math.log10(lo)), int(math.floor(math.log10(hi))) + 1)]
-    minor = [d * m for d in decades for m in range(2, 10) if d * m < hi]
-    ax.grid_and_ticks([], decades, None, si_label, yminor=minor)
-    ax.labels(None, "samples/s (log scale)", ylabel_offset=52)
+    # Each config gets room for its model line (8.5 pt text, about 0.066 inch a character).
+    group = max(1.2, max(0.066 * len(m) for _, m, _, _ in configs) + 0.25)
+    fig = new_figure(max(7.5, 1.1 + group * len(configs)), 5.4, args.title, args.note, bottom=0.1)
+    ax = fig.subplots()
+    ax.set_yscale("log")
+    ax.set_ylim(lo, hi)
+    ax.set_xlim(-0.5, len(configs) - 0.5)
+    ax.yaxis.set_major_locator(mpl.ticker.LogLocator(base=10, numticks=30))
+    ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: si_label(v)))
+    ax.yaxis.set_minor_locator(mpl.ticker.LogLocator(base=10, subs=range(2, 10), numticks=30))
+    ax.yaxis.set_minor_formatter(mpl.ticker.NullFormatter())
+    light_grid(ax, axis="y", minor=True)
+    ax.set_ylabel("samples/s (log scale)")
 
-    bar = min(34, (group - 30) / 2)
-    svg.open("g", id="bars", stroke="none")
+    half = 0.19  # bar width 0.36, 0.02 apart
     for k, (_, _, _, runs) in enumerate(configs):
-        centre = ax.px(k + 0.5)
-        for engine, dx, colour in (("loop", -bar - 2, LOOP_COLOUR), ("vectorized", 2, VEC_COLOUR)):
+        for engine, dx, colour in (("loop", -half, LOOP_COLOUR), ("vectorized", half, VEC_COLOUR)):
             if engine in runs:
-                y = ax.py(runs[engine][0])
-                svg.rect(centre + dx, y, bar, ax.y + ax.h - y, fill=colour, class_=engine)
-    svg.close("g")
-
-    svg.open("g", id="bounds", stroke=INK, stroke_width=2)
-    for k, (_, _, _, runs) in enumerate(configs):
-        centre = ax.px(k + 0.5)
+                ax.bar(k + dx, runs[engine][0] - lo, bottom=lo, width=0.36, color=colour, linewidth=0,
+                       gid="bar-%s-%d" % (engine, k))
         bound = runs.get("vectorized", runs.get("loop"))[1]
-        y = ax.py(bound)
-        svg.line(centre - bar - 8, y, centre + bar + 8, y, stroke_dasharray="5,2")
-    svg.close("g")
-
-    svg.open("g", id="ratios", fill=INK)
-    for k, (_, _, _, runs) in enumerate(configs):
+        ax.plot([k - 0.44, k + 0.44], [bound, bound], color=INK, linewidth=2, dashes=(5, 2),
+                gid="bound-%d" % k)
         if "loop" in runs and "vectorized" in runs:
-            top_value = max(runs["loop"][0], runs["vectorized"][0], runs["vectorized"][1])
-            svg.text(ax.px(k + 0.5), ax.py(top_value) - 6, ratio_label(runs["vectorized"][0] / runs["loop"][0]),
-                     size=12, anchor="middle", font_weight="bold")
-    svg.close("g")
+            top = max(runs["loop"][0], runs["vectorized"][0], runs["vectorized"][1])
+            ax.annotate(ratio_label(runs["vectorized"][0] / runs["loop"][0]), (k, top), xytext=(0, 5),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=11, fontweight="bold",
+                        gid="ratio-%d" % k)
 
-    svg.open("g", class_="config-labels", fill=INK)
-    for k, (name, model, batch, _) in enumerate(configs):
-        cx = ax.px(k + 0.5)
-        svg.text(cx, ax.y + ax.h + 17, name, size=12, anchor="middle", font_weight="bold")
-        svg.text(cx, ax.y + ax.h + 31, model, size=10, anchor="middle", fill=GREY)
-        svg.text(cx, ax.y + ax.h + 44, "batch %g" % batch, size=10, anchor="middle", fill=GREY)
-    svg.close("g")
+    # Under each pair: the config name (the tick label, bold), then its model and batch in grey.
+    ax.set_xticks(range(len(configs)))
+    ax.set_xticklabels([name for name, _, _, _ in configs], fontweight="bold", fontsize=10.5)
+    ax.tick_params(axis="x", length=0, pad=5)
+    for k, (_, model, batch, _) in enumerate(configs):
+        ax.annotate("%s\nbatch %g" % (model, batch), (k, 0), xycoords=("data", "axes fraction"),
+                    xytext=(0, -21), textcoords="offset points", ha="center", va="top", fontsize=8.5,
+                    color=GREY, annotation_clip=False)
 
-    # Key under the config labels, one row.
-    entries = [("loop engine", box_key(LOOP_COLOUR)), ("vectorized engine", box_key(VEC_COLOUR)),
-               ("GEMM-only bound", line_key(INK, "5,2")),
-               ("vectorized / loop", lambda s, x, y: s.text(x + 10, y + 4, "n\u00d7", size=11, anchor="middle",
-                                                            font_weight="bold", fill=INK))]
-    widths = [30 + text_width(label, 11) + 18 for label, _ in entries]
-    x = left + (w - sum(widths)) / 2
-    y = ax.y + ax.h + 70
-    svg.open("g", class_="legend")
-    for (label, draw), wd in zip(entries, widths):
-        draw(svg, x, y)
-        svg.text(x + 26, y + 4, label, size=11, fill=INK)
-        x += wd
-    svg.close("g")
-    svg.write(args.out)
+    Patch, Line2D = mpl.patches.Patch, mpl.lines.Line2D
+    handles = [Patch(color=LOOP_COLOUR), Patch(color=VEC_COLOUR),
+               Line2D([], [], color=INK, linewidth=2, dashes=(5, 2)), TextKey("n\u00d7")]
+    ax.legend(handles, ["loop engine", "vectorized engine", "GEMM-only bound", "vectorized / loop"],
+              loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False, handlelength=2.2,
+              columnspacing=1.6, handler_map={TextKey: TextKeyHandler()})
+    save(fig, args.out)
+
+
+# --------------------------------------------------------------------------- budget
+
+def load_budget(paths):
+    """Pooled over the files: ({(kernel, engine, log2n): median cpu ns per call}, {key: samples}, context)."""
+    times, context = {}, None
+    for path in paths:
+        text = "\n".join(open_text(path))
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise InputError(path, e.lineno, "not valid JSON: %s at column %d" % (e.msg, e.colno))
+        except ValueError as e:
+            raise InputError(path, None, "not valid JSON: %s" % e)
+        if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
+            raise InputError(path, None, "expected Google Benchmark JSON (an object with a 'benchmarks' list), "
+                             "as vecnn_budget --benchmark_out=F --benchmark_out_format=json writes")
+        ctx = doc.get("context", {})
+        if not isinstance(ctx, dict):
+            raise InputError(path, None, "'context' should be an object")
+        context = context or ctx
+        found = 0
+        for i, b in enumerate(doc["benchmarks"]):
+            where = "benchmarks[%d]: " % i
+            if not isinstance(b, dict):
+                raise InputError(path, None, where + "expected an object, got %s" % type(b).__name__)
+            if b.get("run_type") != "iteration" or b.get("error_occurred"):
+                continue
+            name = field(path, None, b, "run_name", "string", where=where)
+            m = re.fullmatch(r"(\w+)/(loop|vectorized)/(\d+)", name.split("/repeats:")[0])
+            if not m:
+                continue
+            where = "benchmarks[%d] (%s): " % (i, name)
+            cpu = field(path, None, b, "cpu_time", where=where)
+            unit = field(path, None, b, "time_unit", "string", where=where)
+            if unit not in UNIT_NS:
+                raise InputError(path, None, where + "unknown time_unit %s (expected ns, us, ms or s)"
+                                 % json.dumps(unit))
+            if cpu <= 0:
+                raise InputError(path, None, where + "cpu_time should be positive, got %g" % cpu)
+            key = (m.group(1), m.group(2), int(m.group(3)))
+            times.setdefault(key, []).append(cpu * UNIT_NS[unit])
+            found += 1
+        if not found:
+            raise InputError(path, None, "no vecnn_budget results (iterations named KERNEL/loop/LOG2N or "
+                             "KERNEL/vectorized/LOG2N)")
+    return {k: statistics.median(v) for k, v in times.items()}, {k: len(v) for k, v in times.items()}, context
+
+
+def fmt_time(ns):
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3), ("ns", 1.0)):
+        if ns >= scale or unit == "ns":
+            return "%.3g %s" % (ns / scale, unit)
+
+
+def linear_width(k):
+    return min(256, 1 << ((k + 1) // 2))
+
+
+def verdict(ratios):
+    """Crossover and plateau of [(log2n, loop/vectorized)], as vecnn_budget's own summary."""
+    if not ratios:
+        return None
+
+    def from_on(pred):
+        i = len(ratios)
+        while i > 0 and pred(ratios[i - 1][1]):
+            i -= 1
+        return i
+
+    faster, tie = from_on(lambda r: r > 1.05), from_on(lambda r: r >= 0.95)
+    if faster == 0:
+        cross = "<= 2^%d (faster at every size)" % ratios[0][0]
+    elif faster < len(ratios):
+        cross = "between 2^%d and 2^%d" % (ratios[faster - 1][0], ratios[faster][0])
+    elif tie < len(ratios):
+        cross = "never; ties (within 5%%) from 2^%d" % ratios[tie][0]
+    else:
+        cross = "never (loop faster at 2^%d)" % ratios[-1][0]
+    peak_n, peak = max(ratios, key=lambda p: p[1])
+    level = [(n, r) for n, r in ratios if r >= 0.9 * peak]
+    return (cross, level[0][0], statistics.median(r for _, r in level), peak, peak_n, ratios[-1][1], ratios[-1][0])
+
+
+def budget_kernels(med):
+    return [k for k in KERNELS if any(key[0] == k for key in med)]
+
+
+def budget_ratios(med, sizes, k):
+    return [(n, med[(k, "loop", n)] / med[(k, "vectorized", n)]) for n in sizes
+            if (k, "loop", n) in med and (k, "vectorized", n) in med]
+
+
+def print_markdown(med, counts, sizes):
+    """The tables of docs/vectorization_budget.md."""
+    print("Median CPU time per call over %d-%d repetitions; ratio = loop / vectorized.\n"
+          % (min(counts.values()), max(counts.values())))
+    kernels = budget_kernels(med)
+    head = "| elements |" + "".join(" %s loop | %s vectorized | ratio |" % (k, k) for k in kernels)
+    print(head)
+    print("|---:|" + "---:|---:|---:|" * len(kernels))
+    for n in sizes:
+        cells = []
+        for k in kernels:
+            lo, ve = med.get((k, "loop", n)), med.get((k, "vectorized", n))
+            cells += [fmt_time(lo) if lo else "-", fmt_time(ve) if ve else "-",
+                      "**%.2f**" % (lo / ve) if lo and ve else "-"]
+        print("| 2^%d |" % n + "".join(" %s |" % c for c in cells))
+    print("\n| kernel | vectorized > 5% faster from | plateau from (ratio >= 0.9 x peak) | plateau ratio (median there) "
+          "| peak ratio | ratio at largest size |")
+    print("|---|---|---|---:|---:|---:|")
+    for k in kernels:
+        v = verdict(budget_ratios(med, sizes, k))
+        if v:
+            print("| %s | %s | 2^%d | %.2f | %.2f at 2^%d | %.2f at 2^%d |" % ((k,) + v))
+    if "linear" in kernels:
+        print("\nLinear forward (X (rows x w) times W^T (w x w)) in GFLOP/s:\n")
+        print("| elements | shape | loop GFLOP/s | vectorized GFLOP/s |")
+        print("|---:|---|---:|---:|")
+        for n in sizes:
+            w = linear_width(n)
+            rows = (1 << n) // w
+            flops = 2.0 * rows * w * w
+            lo, ve = med.get(("linear", "loop", n)), med.get(("linear", "vectorized", n))
+            print("| 2^%d | %dx%d | %s | %s |" % (n, rows, w, "%.2f" % (flops / lo) if lo else "-",
+                                                 "%.1f" % (flops / ve) if ve else "-"))
+
+
+def cache_sizes(context):
+    """[(bytes, "L1"), (bytes, "L2")] of one core's data caches, from Google Benchmark's context."""
+    found = {}
+    caches = context.get("caches", [])
+    for c in caches if isinstance(caches, list) else []:
+        if (isinstance(c, dict) and c.get("type") in ("Data", "Unified") and c.get("level") in (1, 2)
+                and c.get("level") not in found and is_number(c.get("size")) and c["size"] > 0):
+            found[c["level"]] = c["size"]
+    return [(found[level], "L%d" % level) for level in (1, 2) if level in found]
+
+
+def budget_default_note(context):
+    return "xsimd %s (%s float lanes), %s" % (context.get("xsimd_arch", "?"), context.get("xsimd_float_lanes", "?"),
+                                              str(context.get("openblas", "")).split(" MAX_")[0])
+
+
+def budget_log_axis(ax, panel, values, fmt, xmin, xmax, context):
+    """Log y over whole decades around values, x = log2 of the size with 2ᵏ ticks, cache marks."""
+    ticker = mpl.ticker
+    lo_e, hi_e = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
+    if hi_e == lo_e:
+        hi_e += 1
+    ax.set_yscale("log")
+    ax.set_ylim(10 ** lo_e, 10 ** hi_e)
+    ax.yaxis.set_major_locator(ticker.LogLocator(base=10, numticks=30))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: fmt(round(math.log10(v)))))
+    ax.yaxis.set_minor_locator(ticker.LogLocator(base=10, subs=range(2, 10), numticks=30))
+    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+    pad = 0.02 * (xmax - xmin) if xmax > xmin else 1  # the end markers whole, not cut by the frame
+    ax.set_xlim(xmin - pad, xmax + pad)
+    ax.set_xticks(range(xmin, xmax + 1, 2 if xmax - xmin > 2 else 1))
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: power_of_two(int(round(v)))))
+    light_grid(ax)
+    ax.set_xlabel("elements")
+    # Where two float arrays (x and y of relu) stop fitting one core's L1d and L2, as the
+    # benchmark's context reports them.
+    for cache, label in cache_sizes(context):
+        k = math.log2(cache / 8)
+        if xmin <= k <= xmax:
+            ax.axvline(k, color="#999999", linewidth=1, dashes=(2, 3), gid="cache-%s-%s" % (panel, label))
+            right = k > xmin + 0.7 * (xmax - xmin)  # near the right edge the label goes left of the line
+            ax.text(k, 0.985, ("2 arrays > %s " if right else " 2 arrays > %s") % label,
+                    transform=ax.get_xaxis_transform(), ha="right" if right else "left", va="top", fontsize=8,
+                    color="#777777")
+
+
+def cmd_budget(args):
+    files = args.files
+    if args.markdown and os.path.splitext(files[-1])[1].lower() not in FORMATS:
+        inputs, out = files, None  # tables only
+    else:
+        if len(files) < 2:
+            raise UsageError("budget: expected RUN.json [RUN.json ...] OUT (or --markdown for the tables only)")
+        inputs, out = files[:-1], files[-1]
+        output_format(out)
+    med, counts, context = load_budget(inputs)
+    sizes = sorted({k[2] for k in med})
+    if args.markdown:
+        print_markdown(med, counts, sizes)
+    if out is None:
+        return
+    load_matplotlib()
+    note = args.note if args.note is not None else budget_default_note(context)
+    fig = new_figure(11, 5.4, args.title, note, bottom=0.4)
+    ratio_ax, rate_ax = fig.subplots(1, 2)
+    xmin, xmax = min(sizes), max(sizes)
+    kernels = budget_kernels(med)
+
+    # Panel 1: the speed-up, loop time / vectorized time.
+    ratios = {k: budget_ratios(med, sizes, k) for k in kernels}
+    allr = [r for v in ratios.values() for _, r in v]
+    budget_log_axis(ratio_ax, "ratio", allr + [0.5, 2], lambda e: "%g\u00d7" % 10 ** e, xmin, xmax, context)
+    ratio_ax.axhline(1, color=INK, linewidth=1, dashes=(4, 3), gid="ratio-one")
+    ratio_ax.set_title("vectorized / loop (> 1: vectorized faster)", loc="left", fontweight="bold", fontsize=10)
+    for k in kernels:
+        if ratios[k]:
+            ratio_ax.plot([n for n, _ in ratios[k]], [r for _, r in ratios[k]], color=KERNEL_COLOURS[k],
+                          linewidth=2, marker="o", markersize=3.5, gid="ratio-%s" % k)
+
+    # Panel 2: elements/s of both flavours.
+    rates = {(k, e): [(n, (1 << n) / med[(k, e, n)] * 1e9) for n in sizes if (k, e, n) in med]
+             for k in kernels for e in ("loop", "vectorized")}
+    allv = [v for pts in rates.values() for _, v in pts]
+    names = {0: "1", 1: "10", 2: "100", 3: "1k", 4: "10k", 5: "100k", 6: "1M", 7: "10M", 8: "100M", 9: "1G",
+             10: "10G", 11: "100G", 12: "1T"}
+    budget_log_axis(rate_ax, "rate", allv, lambda e: names.get(e, "1e%d" % e) + "/s", xmin, xmax, context)
+    rate_ax.set_title("elements/s (solid: vectorized, dashed: loop)", loc="left", fontweight="bold", fontsize=10)
+    for (k, e), pts in rates.items():
+        style = dict(dashes=(6, 4)) if e == "loop" else {}
+        rate_ax.plot([n for n, _ in pts], [v for _, v in pts], color=KERNEL_COLOURS[k], linewidth=2, marker="o",
+                     markersize=3.5, gid="rate-%s-%s" % (k, e), **style)
+
+    Line2D = mpl.lines.Line2D
+    fig.legend([Line2D([], [], color=KERNEL_COLOURS[k], linewidth=3) for k in kernels],
+               [KERNEL_LABELS[k] for k in kernels], loc="lower center", bbox_to_anchor=(0.5, 0.01),
+               ncol=len(kernels), frameon=False, fontsize=10, columnspacing=2.5)
+    save(fig, out)
 
 
 # --------------------------------------------------------------------------- main
 
 def main(argv):
-    p = argparse.ArgumentParser(prog="plot.py", description=__doc__.split("\n\n")[0])
-    sub = p.add_subparsers(dest="command", metavar="{curves,regions,bench}")
+    p = argparse.ArgumentParser(prog="plot.py", description=__doc__.split("\n\n")[0],
+                                epilog="OUT ends in .svg or .png. See the top of tools/plot.py for more.")
+    sub = p.add_subparsers(dest="command", metavar="{curves,regions,bench,budget}")
     sub.required = True
 
-    def add(name, input_name, help_text, input_help, default_title):
-        sp = sub.add_parser(name, help=help_text, description=help_text)
-        sp.add_argument(input_name, help=input_help)
-        sp.add_argument("out", metavar="OUT.svg", help="the SVG file to write")
+    def add(name, help_text, default_title, **kw):
+        sp = sub.add_parser(name, help=help_text, description=help_text, **kw)
         sp.add_argument("--title", default=default_title, help="title at the top (default: %(default)s)")
-        sp.add_argument("--note", default="", help="a smaller grey line under the title")
         return sp
 
-    add("curves", "log", "loss and accuracy per epoch from a JSON-lines training log",
-        "LOG.jsonl from vecnn train --log-json or examples/mnist --log-json", "Training curves")
-    add("regions", "regions", "decision regions and training points from examples/spirals --save-regions",
-        "REGIONS.csv with header kind,x,y,class", "Decision regions")
-    add("bench", "bench", "loop vs vectorized samples/s per config from vecnn bench --json",
-        "BENCH.jsonl from vecnn bench --json", "Training-step throughput, loop vs vectorized")
-    args = p.parse_args(argv)
+    def add_single(name, input_name, help_text, input_help, default_title):
+        sp = add(name, help_text, default_title)
+        sp.add_argument(input_name, help=input_help)
+        sp.add_argument("out", metavar="OUT", help="the picture to write: .svg or .png")
+        sp.add_argument("--note", default="", help="a smaller grey line under the title")
+
+    add_single("curves", "log", "loss and accuracy per epoch from a JSON-lines training log",
+               "LOG.jsonl from vecnn train --log-json or examples/mnist --log-json", "Training curves")
+    add_single("regions", "regions", "decision regions and training points from examples/spirals --save-regions",
+               "REGIONS.csv with header kind,x,y,class", "Decision regions")
+    add_single("bench", "bench", "loop vs vectorized samples/s per config from vecnn bench --json",
+               "BENCH.jsonl from vecnn bench --json", "Training-step throughput, loop vs vectorized")
+    sp = add("budget", "vectorization budget (speed-up and elements/s per size) from vecnn_budget JSON files",
+             "vecnn vectorization budget: float32, 1 thread, CPU time per call (median)",
+             usage="plot.py budget RUN.json [RUN.json ...] OUT [--title T] [--note N] [--markdown]\n"
+                   "       plot.py budget RUN.json [RUN.json ...] --markdown")
+    sp.add_argument("files", nargs="+", metavar="RUN.json ... OUT",
+                    help="vecnn_budget --benchmark_out files (json format), pooled; then the picture to write "
+                         "(.svg or .png), which --markdown makes optional")
+    sp.add_argument("--note", default=None, help="a smaller grey line under the title (default: the xsimd "
+                    "architecture and OpenBLAS build from the first file's context)")
+    sp.add_argument("--markdown", action="store_true",
+                    help="print the tables of docs/vectorization_budget.md as Markdown on stdout")
+
+    # Positionals may come after options (budget a.json --markdown b.json out.svg): argparse hands back
+    # what follows an option as unrecognized, so put those plain words back in order.
+    args, extra = p.parse_known_args(argv)
+    if extra:
+        if args.command != "budget" or any(a.startswith("-") and a != "-" for a in extra):
+            p.error("unrecognized arguments: %s" % " ".join(extra))
+        args.files += extra
     try:
-        {"curves": cmd_curves, "regions": cmd_regions, "bench": cmd_bench}[args.command](args)
-    except InputError as e:
+        if args.command != "budget":
+            output_format(args.out)  # before any work: a wrong OUT is named at once
+        {"curves": cmd_curves, "regions": cmd_regions, "bench": cmd_bench, "budget": cmd_budget}[args.command](args)
+    except (InputError, UsageError) as e:
         print("plot.py: error: %s" % e, file=sys.stderr)
         return 1
     return 0
