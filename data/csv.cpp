@@ -1,11 +1,11 @@
-#include "data/csv.hpp"
+#include "vecnn/data/csv.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <stdexcept>
 #include <string_view>
 
-#include "tensor/file_io.hpp"
+#include "vecnn/data/file_io.hpp"
 
 namespace vecnn {
 namespace {

@@ -1,4 +1,4 @@
-#include "data/dataset.hpp"
+#include "vecnn/data/dataset.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -6,11 +6,11 @@
 #include <limits>
 #include <stdexcept>
 
-#include "data/csv.hpp"
-#include "data/idx.hpp"
-#include "tensor/file_io.hpp"
-#include "tensor/npy.hpp"
-#include "tensor/npy_matrix.hpp"
+#include "vecnn/data/csv.hpp"
+#include "vecnn/data/idx.hpp"
+#include "vecnn/data/file_io.hpp"
+#include "vecnn/data/npy.hpp"
+#include "vecnn/data/npy_matrix.hpp"
 
 namespace vecnn {
 namespace {

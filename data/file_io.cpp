@@ -1,4 +1,4 @@
-#include "tensor/file_io.hpp"
+#include "vecnn/data/file_io.hpp"
 
 #include <atomic>
 #include <cerrno>

@@ -1,8 +1,8 @@
-#include "data/generators.hpp"
+#include "vecnn/data/generators.hpp"
 
 #include <cmath>
 
-#include "tensor/random.hpp"
+#include "vecnn/tensor/random.hpp"
 
 namespace vecnn {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "tensor/matrix.hpp"
+#include "vecnn/tensor/matrix.hpp"
 
 namespace vecnn {
 

@@ -1,4 +1,4 @@
-#include "data/idx.hpp"
+#include "vecnn/data/idx.hpp"
 
 #include <algorithm>
 #include <array>
@@ -9,7 +9,7 @@
 
 #include <zlib.h>
 
-#include "tensor/file_io.hpp"
+#include "vecnn/data/file_io.hpp"
 
 namespace vecnn {
 namespace {

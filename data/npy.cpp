@@ -1,4 +1,4 @@
-#include "tensor/npy.hpp"
+#include "vecnn/data/npy.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <type_traits>
 
-#include "tensor/file_io.hpp"
+#include "vecnn/data/file_io.hpp"
 
 namespace vecnn {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <stdexcept>
 
-#include "tensor/matrix.hpp"
-#include "tensor/npy.hpp"
+#include "vecnn/tensor/matrix.hpp"
+#include "vecnn/data/npy.hpp"
 
 namespace vecnn {
 

@@ -1,4 +1,4 @@
-#include "tensor/npz.hpp"
+#include "vecnn/data/npz.hpp"
 
 #include <memory>
 #include <set>
@@ -6,7 +6,7 @@
 
 #include <zip.h>
 
-#include "tensor/file_io.hpp"
+#include "vecnn/data/file_io.hpp"
 
 namespace vecnn {
 namespace {

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "tensor/npy.hpp"
+#include "vecnn/data/npy.hpp"
 
 namespace vecnn {
 

@@ -7,10 +7,10 @@
 #include <functional>
 #include <string>
 
-#include "nn/adam.hpp"
-#include "nn/loss.hpp"
-#include "nn/model_spec.hpp"
-#include "nn/trainer.hpp"
+#include "vecnn/nn/adam.hpp"
+#include "vecnn/nn/loss.hpp"
+#include "vecnn/nn/model_spec.hpp"
+#include "vecnn/nn/trainer.hpp"
 
 namespace vecnn::examples {
 
@@ -36,15 +36,14 @@ Evaluation train_with_adam(const char* spec, Engine engine, const std::string& l
                            std::uint64_t seed, const DataSetView<T>& train, const DataSetView<T>& eval,
                            std::unique_ptr<Sequential<T>>* keep = nullptr) {
     auto model = build_model<T>(spec, seed);
-    model->set_engine(engine);
     auto loss = make_loss<T>(loss_name);
-    loss->set_engine(engine);
     Adam<T> adam(*model, AdamOptions{0.01});
     TrainOptions o;
     o.batch_size = 32;
     o.epochs = epochs;
     o.seed = seed;
     Trainer<T> trainer(*model, *loss, adam, o);
+    trainer.set_engine(engine);
     trainer.fit(train);
     const Evaluation e = trainer.evaluate(eval);
     if (keep) *keep = std::move(model);

@@ -1,8 +1,9 @@
-#include "nn/adam.hpp"
+#include "vecnn/nn/adam.hpp"
 
 #include <cmath>
 
-#include "nn/fused_multiply_add.hpp"
+#include "vecnn/nn/fused_multiply_add.hpp"
+#include "vecnn/nn/layer_spec.hpp"
 
 namespace vecnn {
 
@@ -53,7 +54,6 @@ AdamOptions Adam<T>::options() const {
 
 template <class T>
 std::string Adam<T>::describe() const {
-    using detail::format_number;
     return "adam(lr=" + format_number(this->lr()) + ", beta1=" + format_number(options_.beta1) +
            ", beta2=" + format_number(options_.beta2) + ", eps=" + format_number(options_.eps) +
            ", weight_decay=" + format_number(options_.weight_decay) + ")";

@@ -18,7 +18,7 @@
 // 0 <= beta < 1) and must be finite; violations throw std::invalid_argument.
 #pragma once
 
-#include "nn/optimizer_base.hpp"
+#include "vecnn/nn/optimizer_base.hpp"
 
 namespace vecnn {
 

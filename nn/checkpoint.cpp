@@ -1,11 +1,11 @@
-#include "nn/checkpoint.hpp"
+#include "vecnn/nn/checkpoint.hpp"
 
 #include <algorithm>
 #include <set>
 #include <stdexcept>
 #include <vector>
 
-#include "nn/layer.hpp"
+#include "vecnn/nn/layer.hpp"
 
 namespace vecnn {
 namespace {

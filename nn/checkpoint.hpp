@@ -16,7 +16,7 @@
 
 #include <string>
 
-#include "tensor/npz.hpp"
+#include "vecnn/data/npz.hpp"
 
 namespace vecnn {
 

@@ -1,8 +1,8 @@
-#include "nn/dataset_view.hpp"
+#include "vecnn/nn/dataset_view.hpp"
 
 #include <stdexcept>
 
-#include "tensor/shape_check.hpp"
+#include "vecnn/tensor/shape_check.hpp"
 
 namespace vecnn {
 

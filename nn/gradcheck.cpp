@@ -1,4 +1,4 @@
-#include "nn/gradcheck.hpp"
+#include "vecnn/nn/gradcheck.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,8 @@
 #include <iomanip>
 #include <sstream>
 
-#include "tensor/random.hpp"
+#include "vecnn/nn/sequential.hpp"
+#include "vecnn/tensor/random.hpp"
 
 namespace vecnn {
 namespace {
@@ -18,6 +19,7 @@ struct Probe {
     double* values;
     std::size_t size;
     std::vector<double> analytic;
+    std::string layer;  // "layer 2 'linear(8,3)'" for a parameter of a Sequential's layer
 };
 
 GradCheckReport compare(std::vector<Probe>& probes, const std::function<double()>& objective,
@@ -52,6 +54,7 @@ GradCheckReport compare(std::vector<Probe>& probes, const std::function<double()
                 report.worst_index = i;
                 report.worst_analytic = analytic;
                 report.worst_numeric = numeric;
+                report.worst_layer = probe.layer;
             }
         }
         report.tensors.push_back(tc);
@@ -75,13 +78,61 @@ GradCheckReport compare(std::vector<Probe>& probes, const std::function<double()
     return report;
 }
 
+// "layer 2 'linear(8,3)'" for parameter "2.weight" of a Sequential; empty otherwise.
+std::string layer_of(const Layer<double>& layer, const std::string& parameter) {
+    const auto* model = dynamic_cast<const Sequential<double>*>(&layer);
+    const std::size_t dot = parameter.find('.');
+    if (model == nullptr || dot == std::string::npos) return "";
+    const std::size_t index = std::stoul(parameter.substr(0, dot));
+    return "layer " + std::to_string(index) + " '" + model->layer(index).describe() + "'";
+}
+
 void add_parameter_probes(Layer<double>& layer, std::vector<Probe>& probes) {
     const auto& params = layer.parameters();
     for (std::size_t p = 0; p < params.size(); ++p) {
         const auto& info = params[p];
         const double* g = layer.gradient_data() + info.offset;
         probes.push_back(Probe{info.name, layer.parameter_data() + info.offset, info.size(),
-                               std::vector<double>(g, g + info.size())});
+                               std::vector<double>(g, g + info.size()), layer_of(layer, info.name)});
+    }
+}
+
+std::string worst_element(const GradCheckReport& r) {
+    std::ostringstream s;
+    s << r.worst_tensor << "[" << r.worst_index << "] analytic " << std::setprecision(10) << r.worst_analytic
+      << " numeric " << r.worst_numeric;
+    return s.str();
+}
+
+// After a failed check of `layer`: if it is a Sequential, checks each of its
+// layers on the input it sees in the model, and names the first that fails.
+// Returns true when one did.
+bool find_failing_layer(Layer<double>& layer, const Matrix<double>& input, const GradCheckOptions& options,
+                        GradCheckReport& report) {
+    auto* model = dynamic_cast<Sequential<double>*>(&layer);
+    if (model == nullptr) return false;
+    GradCheckOptions each = options;
+    each.check_input = true;
+    each.allow_zero_gradient = true;  // one layer alone may pass a zero gradient (a ReLU of negative inputs)
+    Matrix<double> x = input;
+    for (std::size_t i = 0; i < model->size(); ++i) {
+        Layer<double>& l = model->layer(i);
+        const GradCheckReport r = check_gradients(l, x, each);
+        if (!r.passed) {
+            report.failing_layer = "layer " + std::to_string(i) + " '" + l.describe() + "'";
+            report.failing_layer_detail = r.reason + "; worst element " + worst_element(r);
+            return true;
+        }
+        x = l.forward(x);
+    }
+    return false;
+}
+
+void require_same_engine(const Layer<double>& model, const Loss<double>& loss) {
+    if (model.engine() != loss.engine()) {
+        throw std::invalid_argument(std::string("check_gradients: the model runs the ") + to_string(model.engine()) +
+                                    " engine but the loss the " + to_string(loss.engine()) +
+                                    " engine; set both to the same one");
     }
 }
 
@@ -108,9 +159,11 @@ GradCheckReport check_gradients(Layer<double>& layer, const Matrix<double>& inpu
     const Matrix<double>& dx = layer.backward(upstream, options.check_input);
 
     std::vector<Probe> probes;
-    if (options.check_input) probes.push_back(Probe{"input", x.data(), x.size(), std::vector<double>(dx.begin(), dx.end())});
+    if (options.check_input) probes.push_back(Probe{"input", x.data(), x.size(), std::vector<double>(dx.begin(), dx.end()), ""});
     add_parameter_probes(layer, probes);
-    return compare(probes, [&] { return dot(layer.forward(x), upstream); }, options);
+    GradCheckReport report = compare(probes, [&] { return dot(layer.forward(x), upstream); }, options);
+    if (!report.passed) find_failing_layer(layer, input, options, report);
+    return report;
 }
 
 GradCheckReport check_gradients(Loss<double>& loss, const Matrix<double>& predictions, const Targets<double>& targets,
@@ -118,29 +171,40 @@ GradCheckReport check_gradients(Loss<double>& loss, const Matrix<double>& predic
     Matrix<double> p = predictions;
     loss.forward(p, targets);
     const Matrix<double>& dp = loss.backward();
-    std::vector<Probe> probes{Probe{"input", p.data(), p.size(), std::vector<double>(dp.begin(), dp.end())}};
+    std::vector<Probe> probes{Probe{"input", p.data(), p.size(), std::vector<double>(dp.begin(), dp.end()), ""}};
     return compare(probes, [&] { return loss.forward(p, targets); }, options);
 }
 
 GradCheckReport check_gradients(Layer<double>& model, Loss<double>& loss, const Matrix<double>& input,
                                 const Targets<double>& targets, const GradCheckOptions& options) {
+    require_same_engine(model, loss);
     Matrix<double> x = input;
     loss.forward(model.forward(x), targets);
     model.zero_grad();
     const Matrix<double>& dx = model.backward(loss.backward(), options.check_input);
 
     std::vector<Probe> probes;
-    if (options.check_input) probes.push_back(Probe{"input", x.data(), x.size(), std::vector<double>(dx.begin(), dx.end())});
+    if (options.check_input) probes.push_back(Probe{"input", x.data(), x.size(), std::vector<double>(dx.begin(), dx.end()), ""});
     add_parameter_probes(model, probes);
-    return compare(probes, [&] { return loss.forward(model.forward(x), targets); }, options);
+    GradCheckReport report = compare(probes, [&] { return loss.forward(model.forward(x), targets); }, options);
+    if (!report.passed && !find_failing_layer(model, input, options, report)) {
+        const Matrix<double> predictions = model.forward(input);
+        const GradCheckReport r = check_gradients(loss, predictions, targets, options);
+        if (!r.passed) {
+            report.failing_layer = "loss '" + loss.describe() + "'";
+            report.failing_layer_detail = r.reason + "; worst element " + worst_element(r);
+        }
+    }
+    return report;
 }
 
 std::string GradCheckReport::summary() const {
     std::ostringstream s;
     s << (passed ? "PASSED" : "FAILED");
     if (!passed) s << ": " << reason;
-    s << "; worst element " << worst_tensor << "[" << worst_index << "] analytic " << std::setprecision(10)
-      << worst_analytic << " numeric " << worst_numeric;
+    if (!failing_layer.empty()) s << "; first failing " << failing_layer << ": " << failing_layer_detail;
+    s << "; worst element " << worst_element(*this);
+    if (!worst_layer.empty()) s << " (" << worst_layer << ")";
     return s.str();
 }
 

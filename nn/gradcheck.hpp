@@ -8,14 +8,22 @@
 // rows and outputs are all mixed in. The check refuses to pass when any
 // checked tensor's analytic gradient is all zero (it would prove nothing),
 // unless allow_zero_gradient is set. Parameter gradients are cleared first.
+// The layer or model runs on the engine it is set to; check_layer
+// (layer_check.hpp) checks a layer on both engines in one call.
+//
+// When the check of a model (a Sequential) fails, each layer is then checked
+// on its own, on the input it saw in the model, and the report names the
+// first layer that fails (its position and spec token), then the loss if no
+// layer does: a wrong backward shows up in the tensors before it, so the
+// worst tensor alone would point at the wrong layer.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "nn/layer.hpp"
-#include "nn/loss.hpp"
+#include "vecnn/nn/layer.hpp"
+#include "vecnn/nn/loss.hpp"
 
 namespace vecnn {
 
@@ -45,7 +53,13 @@ struct GradCheckReport {
     std::size_t worst_index = 0;
     double worst_analytic = 0;
     double worst_numeric = 0;
+    std::string worst_layer;  // "layer 2 'linear(8,3)'" when the worst tensor belongs to a layer of a Sequential
     std::string reason;  // why it failed; empty when it passed
+    // After a failed check of a model: the first layer whose own check fails,
+    // e.g. "layer 1 'swish(1.5)'" (or "loss 'mse'"), with its worst element;
+    // empty when none fails on its own.
+    std::string failing_layer;
+    std::string failing_layer_detail;
 
     std::string summary() const;  // one line
     std::string table() const;    // one row per tensor, then the worst element
@@ -56,7 +70,8 @@ GradCheckReport check_gradients(Layer<double>& layer, const Matrix<double>& inpu
 // f = loss(predictions, targets); checks the gradient with respect to the predictions.
 GradCheckReport check_gradients(Loss<double>& loss, const Matrix<double>& predictions, const Targets<double>& targets,
                                 const GradCheckOptions& options = {});
-// f = loss(model(input), targets); parameters and input.
+// f = loss(model(input), targets); parameters and input. The model and the
+// loss must run the same engine (std::invalid_argument otherwise).
 GradCheckReport check_gradients(Layer<double>& model, Loss<double>& loss, const Matrix<double>& input,
                                 const Targets<double>& targets, const GradCheckOptions& options = {});
 

@@ -1,9 +1,9 @@
-#include "nn/layer.hpp"
+#include "vecnn/nn/layer.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
-#include "tensor/threads.hpp"
+#include "vecnn/tensor/threads.hpp"
 
 namespace vecnn {
 
@@ -17,6 +17,16 @@ Shape ParameterInfo::matrix_shape() const {
     if (dims.size() == 1) return Shape{1, dims[0]};
     if (dims.size() == 2) return Shape{dims[0], dims[1]};
     return Shape{1, size()};
+}
+
+template <class T>
+std::size_t Layer<T>::output_features(std::size_t in) const {
+    const std::size_t takes = input_features();
+    if (takes != 0 && in != takes) {
+        throw std::invalid_argument(describe() + " takes " + std::to_string(takes) + " features per row, not " +
+                                    std::to_string(in));
+    }
+    return in;
 }
 
 template <class T>

@@ -1,4 +1,6 @@
-// Layer: the interface every layer (and Sequential) implements.
+// Layer: the interface every layer (and Sequential) implements. To write a
+// layer, derive from TwinLayer (twin_layer.hpp), which implements this
+// interface around a loop and a vectorized pair of forward/backward hooks.
 //
 // Shapes are row-major mini-batches: forward maps (batch, in) -> (batch, out),
 // backward maps the upstream gradient (batch, out) -> (batch, in).
@@ -17,7 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "tensor/matrix.hpp"
+#include "vecnn/tensor/engine.hpp"
+#include "vecnn/tensor/matrix.hpp"
 
 namespace vecnn {
 
@@ -52,6 +55,16 @@ public:
 
     virtual void set_engine(Engine engine) { engine_ = engine; }
     Engine engine() const { return engine_; }
+    // False when one implementation serves both engines (SingleImplementationLayer):
+    // the engines then agree by construction, and check_layer says so instead of comparing them.
+    virtual bool has_loop_twin() const { return true; }
+
+    // ---- widths (features per row) ----
+    // Features per row the layer takes, or 0 when it takes any width (elementwise layers).
+    virtual std::size_t input_features() const { return 0; }
+    // Features per row it gives for `in` features per row. Throws std::invalid_argument
+    // when it cannot take `in` (the default: `in`, checked against input_features()).
+    virtual std::size_t output_features(std::size_t in) const;
 
     // ---- parameters ----
     const std::vector<ParameterInfo>& parameters() const { return parameters_; }

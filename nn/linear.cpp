@@ -1,11 +1,10 @@
-#include "nn/linear.hpp"
+#include "vecnn/nn/linear.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
-#include "tensor/kernels.hpp"
-#include "tensor/shape_check.hpp"
+#include "vecnn/tensor/shape_check.hpp"
 
 namespace vecnn {
 
@@ -45,54 +44,38 @@ void Linear<T>::reset_parameters(Rng& rng) {
 }
 
 template <class T>
-const Matrix<T>& Linear<T>::forward(ConstView<T> input) {
+std::size_t Linear<T>::output_features(std::size_t in) const {
+    Layer<T>::output_features(in);  // checks in == in_
+    return out_;
+}
+
+template <class T>
+void Linear<T>::check_input(ConstView<T> input) const {
     if (input.cols() != in_) {
         throw std::invalid_argument(describe() + " forward: input " + to_string(input.shape) +
                                     " does not fit weight " + to_string(Shape{out_, in_}) + " (expected (" +
                                     std::to_string(input.rows()) + ", " + std::to_string(in_) + "))");
     }
-    input_ = input;
-    has_input_ = true;
-    ensure_shape(output_, input.rows(), out_);
-    // Bias first, then one GEMM with beta = 1 adds x W^T on top of it.
-    if (this->engine_ == Engine::vectorized) {
-        vectorized::broadcast_rows<T>(bias(), output_);
-        vectorized::gemm<T>(false, true, T(1), input, weight(), T(1), output_);
-    } else {
-        loop::broadcast_rows<T>(bias(), output_);
-        loop::gemm<T>(false, true, T(1), input, weight(), T(1), output_);
-    }
-    return output_;
 }
 
 template <class T>
-const Matrix<T>& Linear<T>::backward(ConstView<T> output_gradient, bool need_input_gradient) {
-    if (!has_input_) throw std::logic_error(describe() + " backward: called before forward");
-    if (output_gradient.shape != shape_of(output_)) {  // the message is built only on failure: no hot-path allocation
-        require_same_shape((describe() + " backward").c_str(), "upstream gradient", output_gradient.shape, "output",
-                           shape_of(output_));
-    }
+void Linear<T>::forward_with(const Kernels<T>& k, ConstView<T> x, View<T> y) {
+    // Bias first, then one GEMM with beta = 1 adds x W^T on top of it.
+    k.broadcast_rows(bias(), y);
+    k.gemm(false, true, T(1), x, weight(), T(1), y);
+}
+
+template <class T>
+void Linear<T>::backward_with(const Kernels<T>& k, ConstView<T> x, ConstView<T> dy, View<T> dx) {
     // After zero_grad() the gradients are written, not added to: no pass to clear them first.
     const bool overwrite = this->take_pending_zero();
     const T beta = overwrite ? T(0) : T(1);
     View<T> weight_gradient = this->stored_gradient(0), bias_gradient = this->stored_gradient(1);
     if (overwrite) std::fill(bias_gradient.data, bias_gradient.data + out_, T(0));
-    if (this->engine_ == Engine::vectorized) {
-        vectorized::gemm<T>(true, false, T(1), output_gradient, input_, beta, weight_gradient);
-        vectorized::add_column_sums<T>(output_gradient, bias_gradient);
-    } else {
-        loop::gemm<T>(true, false, T(1), output_gradient, input_, beta, weight_gradient);
-        loop::add_column_sums<T>(output_gradient, bias_gradient);
-    }
-    if (need_input_gradient) {
-        ensure_shape(input_gradient_, output_gradient.rows(), in_);
-        if (this->engine_ == Engine::vectorized) {
-            vectorized::gemm<T>(false, false, T(1), output_gradient, weight(), T(0), input_gradient_);
-        } else {
-            loop::gemm<T>(false, false, T(1), output_gradient, weight(), T(0), input_gradient_);
-        }
-    }
-    return input_gradient_;
+    k.gemm(true, false, T(1), dy, x, beta, weight_gradient);
+    k.add_column_sums(dy, bias_gradient);
+    // dX = dY W: the largest GEMM of a first layer, which no one reads.
+    if (this->input_gradient_wanted()) k.gemm(false, false, T(1), dy, weight(), T(0), dx);
 }
 
 template class Linear<float>;

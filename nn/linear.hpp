@@ -6,21 +6,22 @@
 // the first backward after zero_grad() writes dW and db instead (beta = 0).
 #pragma once
 
-#include "nn/layer.hpp"
-#include "tensor/random.hpp"
+#include "vecnn/nn/twin_layer.hpp"
+#include "vecnn/tensor/kernels.hpp"
+#include "vecnn/tensor/random.hpp"
 
 namespace vecnn {
 
 template <class T>
-class Linear final : public Layer<T> {
+class Linear final : public TwinLayer<T> {
 public:
     Linear(std::size_t in_features, std::size_t out_features, Rng& rng);
     Linear(std::size_t in_features, std::size_t out_features, Rng&& rng);
     explicit Linear(std::size_t in_features, std::size_t out_features, std::uint64_t seed = 0);
 
     std::string describe() const override;
-    const Matrix<T>& forward(ConstView<T> input) override;
-    const Matrix<T>& backward(ConstView<T> output_gradient, bool need_input_gradient = true) override;
+    std::size_t input_features() const override { return in_; }
+    std::size_t output_features(std::size_t in) const override;
 
     std::size_t in_features() const { return in_; }
     std::size_t out_features() const { return out_; }
@@ -32,13 +33,24 @@ public:
     // Re-draws weight and bias with PyTorch's default initialisation.
     void reset_parameters(Rng& rng);
 
+protected:
+    // The same composition of kernels on either engine's table.
+    void forward_loop(ConstView<T> x, View<T> y) override { forward_with(loop_kernels<T>(), x, y); }
+    void forward_vectorized(ConstView<T> x, View<T> y) override { forward_with(vectorized_kernels<T>(), x, y); }
+    void backward_loop(ConstView<T> x, ConstView<T>, ConstView<T> dy, View<T> dx) override {
+        backward_with(loop_kernels<T>(), x, dy, dx);
+    }
+    void backward_vectorized(ConstView<T> x, ConstView<T>, ConstView<T> dy, View<T> dx) override {
+        backward_with(vectorized_kernels<T>(), x, dy, dx);
+    }
+    void check_input(ConstView<T> input) const override;
+
 private:
+    void forward_with(const Kernels<T>& k, ConstView<T> x, View<T> y);
+    void backward_with(const Kernels<T>& k, ConstView<T> x, ConstView<T> dy, View<T> dx);
+
     std::size_t in_;
     std::size_t out_;
-    ConstView<T> input_;  // what forward saw; read again by backward
-    bool has_input_ = false;
-    Matrix<T> output_;
-    Matrix<T> input_gradient_;
 };
 
 }  // namespace vecnn

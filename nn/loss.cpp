@@ -1,9 +1,9 @@
-#include "nn/loss.hpp"
+#include "vecnn/nn/loss.hpp"
 
 #include <stdexcept>
 
-#include "tensor/kernels.hpp"
-#include "tensor/shape_check.hpp"
+#include "vecnn/tensor/kernels.hpp"
+#include "vecnn/tensor/shape_check.hpp"
 
 namespace vecnn {
 
@@ -29,15 +29,9 @@ T CrossEntropy<T>::forward(ConstView<T> logits, const Targets<T>& targets) {
     // Zero classes: the loop kernel would read logits(r, 0), the vectorized one return NaN.
     if (logits.cols() == 0) throw std::invalid_argument("cross-entropy: no classes in logits " + to_string(logits.shape));
     ensure_shape(probabilities_, logits.rows(), logits.cols());
-    T total;
-    const bool vec = this->engine_ == Engine::vectorized;
-    if (targets.is_labels()) {
-        total = vec ? vectorized::cross_entropy_labels<T>(logits, targets.labels(), probabilities_)
-                    : loop::cross_entropy_labels<T>(logits, targets.labels(), probabilities_);
-    } else {
-        total = vec ? vectorized::cross_entropy_targets<T>(logits, targets.rows(), probabilities_)
-                    : loop::cross_entropy_targets<T>(logits, targets.rows(), probabilities_);
-    }
+    const Kernels<T>& k = kernels<T>(this->engine_);
+    const T total = targets.is_labels() ? k.cross_entropy_labels(logits, targets.labels(), probabilities_)
+                                        : k.cross_entropy_targets(logits, targets.rows(), probabilities_);
     targets_ = targets;
     has_forward_ = true;
     return total / static_cast<T>(logits.rows());
@@ -49,13 +43,11 @@ const Matrix<T>& CrossEntropy<T>::backward(T weight) {
     const std::size_t rows = probabilities_.shape()[0];
     ensure_shape(gradient_, rows, probabilities_.shape()[1]);
     const T scale = weight / static_cast<T>(rows);
-    const bool vec = this->engine_ == Engine::vectorized;
+    const Kernels<T>& k = kernels<T>(this->engine_);
     if (targets_.is_labels()) {
-        vec ? vectorized::cross_entropy_labels_backward<T>(probabilities_, targets_.labels(), scale, gradient_)
-            : loop::cross_entropy_labels_backward<T>(probabilities_, targets_.labels(), scale, gradient_);
+        k.cross_entropy_labels_backward(probabilities_, targets_.labels(), scale, gradient_);
     } else {
-        vec ? vectorized::cross_entropy_targets_backward<T>(probabilities_, targets_.rows(), scale, gradient_)
-            : loop::cross_entropy_targets_backward<T>(probabilities_, targets_.rows(), scale, gradient_);
+        k.cross_entropy_targets_backward(probabilities_, targets_.rows(), scale, gradient_);
     }
     return gradient_;
 }
@@ -68,8 +60,7 @@ T MSE<T>::forward(ConstView<T> predictions, const Targets<T>& targets) {
     }
     require_same_shape("mse", "predictions", predictions.shape, "targets", targets.rows().shape);
     if (predictions.size() == 0) throw std::invalid_argument("mse: empty predictions " + to_string(predictions.shape));
-    const T total = this->engine_ == Engine::vectorized ? vectorized::squared_error<T>(predictions, targets.rows())
-                                                        : loop::squared_error<T>(predictions, targets.rows());
+    const T total = kernels<T>(this->engine_).squared_error(predictions, targets.rows());
     predictions_ = predictions;
     targets_ = targets.rows();
     has_forward_ = true;
@@ -81,11 +72,7 @@ const Matrix<T>& MSE<T>::backward(T weight) {
     if (!has_forward_) throw std::logic_error("mse backward: called before forward");
     ensure_shape(gradient_, predictions_.rows(), predictions_.cols());
     const T scale = weight / static_cast<T>(predictions_.size());
-    if (this->engine_ == Engine::vectorized) {
-        vectorized::squared_error_backward<T>(predictions_, targets_, scale, gradient_);
-    } else {
-        loop::squared_error_backward<T>(predictions_, targets_, scale, gradient_);
-    }
+    kernels<T>(this->engine_).squared_error_backward(predictions_, targets_, scale, gradient_);
     return gradient_;
 }
 

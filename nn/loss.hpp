@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "tensor/matrix.hpp"
+#include "vecnn/tensor/matrix.hpp"
 
 namespace vecnn {
 

@@ -1,20 +1,13 @@
-#include "nn/model_spec.hpp"
+#include "vecnn/nn/model_spec.hpp"
 
 #include <cctype>
 #include <stdexcept>
-#include <vector>
 
-#include "nn/activations.hpp"
-#include "nn/linear.hpp"
+#include "vecnn/nn/layer_registry.hpp"
+#include "vecnn/tensor/random.hpp"
 
 namespace vecnn {
 namespace {
-
-struct Token {
-    std::string kind;  // "linear", "relu", ...
-    std::size_t in = 0, out = 0;
-    std::string text;
-};
 
 [[noreturn]] void fail(const std::string& spec, std::size_t index, const std::string& text, const std::string& why) {
     throw std::invalid_argument("model spec '" + spec + "': layer " + std::to_string(index) + " '" + text + "': " +
@@ -29,22 +22,42 @@ std::string strip(const std::string& s) {
     return out;
 }
 
-std::size_t parse_size(const std::string& spec, std::size_t index, const std::string& text, const std::string& v) {
-    if (v.empty() || v.size() > 9) fail(spec, index, text, "sizes must be positive integers below 10^9");
-    for (char c : v) {
-        if (!std::isdigit(static_cast<unsigned char>(c))) fail(spec, index, text, "'" + v + "' is not a positive integer");
-    }
-    const std::size_t n = std::stoul(v);
-    if (n == 0) fail(spec, index, text, "sizes must be positive");
-    return n;
+// "784-256-10": sizes joined by '-', at least two.
+bool is_short_form(const std::string& s) {
+    return s.find('-') != std::string::npos && s.find_first_not_of("0123456789-") == std::string::npos;
 }
 
-std::vector<Token> parse(const std::string& spec) {
+std::vector<std::string> expand_short_form(const std::string& spec, const std::string& s) {
+    std::vector<std::string> sizes;
+    std::size_t pos = 0;
+    while (true) {
+        const std::size_t dash = s.find('-', pos);
+        sizes.push_back(s.substr(pos, dash - pos));
+        if (dash == std::string::npos) break;
+        pos = dash + 1;
+    }
+    for (const auto& n : sizes) {
+        if (n.empty()) {
+            throw std::invalid_argument("model spec '" + spec + "': an empty size in the short form (e.g. 784-256-10)");
+        }
+    }
+    std::vector<std::string> tokens;
+    for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
+        if (i) tokens.push_back("relu");
+        tokens.push_back("linear(" + sizes[i] + "," + sizes[i + 1] + ")");
+    }
+    return tokens;
+}
+
+}  // namespace
+
+std::vector<std::string> model_spec_tokens(const std::string& spec) {
     const std::string s = strip(spec);
     if (s.empty()) throw std::invalid_argument("model spec is empty (expected e.g. 'linear(784,256),relu,linear(256,10)')");
-    std::vector<Token> tokens;
+    if (is_short_form(s)) return expand_short_form(spec, s);
+    std::vector<std::string> tokens;
     std::size_t pos = 0;
-    while (pos <= s.size()) {
+    while (true) {
         // a comma inside "linear(a,b)" does not end the token
         std::size_t end = pos;
         int depth = 0;
@@ -53,71 +66,66 @@ std::vector<Token> parse(const std::string& spec) {
             if (s[end] == ')') --depth;
             ++end;
         }
-        const std::string text = s.substr(pos, end - pos);
-        const std::size_t index = tokens.size();
-        Token t;
-        t.text = text;
-        if (text == "relu" || text == "sigmoid" || text == "tanh" || text == "softmax") {
-            t.kind = text;
-        } else if (text.rfind("linear(", 0) == 0 && text.back() == ')') {
-            const std::string args = text.substr(7, text.size() - 8);
-            const auto comma = args.find(',');
-            if (comma == std::string::npos || args.find(',', comma + 1) != std::string::npos) {
-                fail(spec, index, text, "expected linear(in,out)");
-            }
-            t.kind = "linear";
-            t.in = parse_size(spec, index, text, args.substr(0, comma));
-            t.out = parse_size(spec, index, text, args.substr(comma + 1));
-        } else {
-            fail(spec, index, text, "unknown layer (expected linear(in,out), relu, sigmoid, tanh or softmax)");
-        }
-        tokens.push_back(t);
-        if (end == s.size()) break;
+        tokens.push_back(s.substr(pos, end - pos));
+        if (end == s.size()) return tokens;
         pos = end + 1;
     }
-    // Consecutive Linear layers must chain: activations keep the width.
-    std::size_t width = 0;
-    for (std::size_t i = 0; i < tokens.size(); ++i) {
-        if (tokens[i].kind != "linear") continue;
-        if (width != 0 && tokens[i].in != width) {
-            fail(spec, i, tokens[i].text,
-                 "takes " + std::to_string(tokens[i].in) + " features but the layer before gives " + std::to_string(width));
-        }
-        width = tokens[i].out;
-    }
-    return tokens;
 }
-
-}  // namespace
 
 template <class T>
 std::unique_ptr<Sequential<T>> build_model(const std::string& spec, std::uint64_t seed) {
-    const auto tokens = parse(spec);
+    const std::vector<std::string> tokens = model_spec_tokens(spec);
     Rng rng(seed);
     std::vector<LayerPtr<T>> layers;
-    for (const auto& t : tokens) {
-        if (t.kind == "linear") layers.push_back(std::make_unique<Linear<T>>(t.in, t.out, rng));
-        else if (t.kind == "relu") layers.push_back(std::make_unique<ReLU<T>>());
-        else if (t.kind == "sigmoid") layers.push_back(std::make_unique<Sigmoid<T>>());
-        else if (t.kind == "tanh") layers.push_back(std::make_unique<Tanh<T>>());
-        else layers.push_back(std::make_unique<Softmax<T>>());
+    std::size_t width = 0;  // features per row after the layers so far; 0 while no layer fixed it
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        LayerPtr<T> layer;
+        try {
+            layer = make_layer<T>(LayerSpec(tokens[i], i, rng));
+        } catch (const std::invalid_argument& e) {
+            fail(spec, i, tokens[i], e.what());
+        }
+        // Layers must chain: each takes the width the one before gives.
+        const std::size_t takes = layer->input_features();
+        if (width != 0 && takes != 0 && takes != width) {
+            fail(spec, i, tokens[i],
+                 "takes " + std::to_string(takes) + " features but the layer before gives " + std::to_string(width));
+        }
+        if (width == 0) width = takes;
+        if (width != 0) {
+            try {
+                width = layer->output_features(width);
+            } catch (const std::invalid_argument& e) {
+                fail(spec, i, tokens[i], e.what());
+            }
+        }
+        layers.push_back(std::move(layer));
     }
     return std::make_unique<Sequential<T>>(std::move(layers));
 }
 
-SpecFeatures spec_features(const std::string& spec) {
-    const auto tokens = parse(spec);
-    SpecFeatures f{0, 0};
-    for (const auto& t : tokens) {
-        if (t.kind != "linear") continue;
-        if (f.inputs == 0) f.inputs = t.in;
-        f.outputs = t.out;
+template <class T>
+SpecFeatures model_features(const Layer<T>& model) {
+    const std::size_t inputs = model.input_features();
+    if (inputs == 0) {
+        throw std::invalid_argument("model '" + model.describe() +
+                                    "' has no linear layer (no layer fixes the input width)");
     }
-    if (f.inputs == 0) throw std::invalid_argument("model spec '" + spec + "' has no linear layer");
-    return f;
+    return {inputs, model.output_features(inputs)};
+}
+
+SpecFeatures spec_features(const std::string& spec) {
+    const auto model = build_model<float>(spec);
+    try {
+        return model_features<float>(*model);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument("model spec '" + spec + "' has no linear layer (no layer fixes the input width)");
+    }
 }
 
 template std::unique_ptr<Sequential<float>> build_model<float>(const std::string&, std::uint64_t);
 template std::unique_ptr<Sequential<double>> build_model<double>(const std::string&, std::uint64_t);
+template SpecFeatures model_features<float>(const Layer<float>&);
+template SpecFeatures model_features<double>(const Layer<double>&);
 
 }  // namespace vecnn

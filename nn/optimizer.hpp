@@ -3,7 +3,7 @@
 // (optimizer_factory.hpp). Each header states its exact update rule.
 #pragma once
 
-#include "nn/adam.hpp"
-#include "nn/optimizer_base.hpp"
-#include "nn/optimizer_factory.hpp"
-#include "nn/sgd.hpp"
+#include "vecnn/nn/adam.hpp"
+#include "vecnn/nn/optimizer_base.hpp"
+#include "vecnn/nn/optimizer_factory.hpp"
+#include "vecnn/nn/sgd.hpp"

@@ -1,22 +1,16 @@
-#include "nn/optimizer_base.hpp"
+#include "vecnn/nn/optimizer_base.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <stdexcept>
 
-#include "tensor/threads.hpp"
+#include "vecnn/nn/layer_spec.hpp"
+#include "vecnn/tensor/threads.hpp"
 
 namespace vecnn {
 
 
 namespace detail {
-
-std::string format_number(double value) {
-    char text[32];
-    const auto result = std::to_chars(text, text + sizeof text, value);
-    return std::string(text, result.ptr);
-}
 
 void check_option(bool ok, const char* optimizer, const char* option, double value, const char* rule) {
     if (ok) return;
@@ -124,7 +118,7 @@ void Optimizer<T>::load_state(const OptimizerState<T>& state) {
     const double step = static_cast<double>((*found[0])[0]);
     // 2^53: every integer below is exact in double; beyond, no dtype can be trusted.
     if (!(step >= 0 && step <= 9007199254740992.0 && std::floor(step) == step)) {
-        throw std::invalid_argument(where + "array \"step\" holds " + detail::format_number(step) +
+        throw std::invalid_argument(where + "array \"step\" holds " + format_number(step) +
                                     ", expected a whole number >= 0");
     }
     steps_ = static_cast<std::size_t>(step);

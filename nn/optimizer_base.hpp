@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "nn/layer.hpp"
+#include "vecnn/nn/layer.hpp"
 
 namespace vecnn {
 
@@ -93,8 +93,6 @@ private:
 };
 
 namespace detail {
-// Shortest text that reads back as the same double ("0.1", "1e-08").
-std::string format_number(double value);
 // Throws std::invalid_argument("<optimizer>: invalid <option> <value> (must be <rule>)") unless ok.
 void check_option(bool ok, const char* optimizer, const char* option, double value, const char* rule);
 }  // namespace detail

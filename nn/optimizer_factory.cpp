@@ -1,9 +1,9 @@
-#include "nn/optimizer_factory.hpp"
+#include "vecnn/nn/optimizer_factory.hpp"
 
 #include <stdexcept>
 
-#include "nn/adam.hpp"
-#include "nn/sgd.hpp"
+#include "vecnn/nn/adam.hpp"
+#include "vecnn/nn/sgd.hpp"
 
 namespace vecnn {
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "nn/optimizer_base.hpp"
+#include "vecnn/nn/optimizer_base.hpp"
 
 namespace vecnn {
 

@@ -1,4 +1,4 @@
-#include "nn/sequential.hpp"
+#include "vecnn/nn/sequential.hpp"
 
 #include <stdexcept>
 
@@ -75,6 +75,28 @@ std::string Sequential<T>::describe() const {
     std::string s;
     for (std::size_t i = 0; i < layers_.size(); ++i) s += (i ? "," : "") + layers_[i]->describe();
     return s;
+}
+
+template <class T>
+bool Sequential<T>::has_loop_twin() const {
+    for (const auto& l : layers_) {
+        if (l->has_loop_twin()) return true;
+    }
+    return false;
+}
+
+template <class T>
+std::size_t Sequential<T>::input_features() const {
+    for (const auto& l : layers_) {
+        if (l->input_features() != 0) return l->input_features();
+    }
+    return 0;
+}
+
+template <class T>
+std::size_t Sequential<T>::output_features(std::size_t in) const {
+    for (const auto& l : layers_) in = l->output_features(in);
+    return in;
 }
 
 template <class T>

@@ -9,7 +9,7 @@
 
 #include <vector>
 
-#include "nn/layer.hpp"
+#include "vecnn/nn/layer.hpp"
 
 namespace vecnn {
 
@@ -34,9 +34,13 @@ public:
     const Layer<T>& layer(std::size_t i) const { return *layers_.at(i); }
 
     std::string describe() const override;  // comma-separated layer tokens
+    // The first layer of fixed width (the layers before it keep the width), or 0.
+    std::size_t input_features() const override;
+    std::size_t output_features(std::size_t in) const override;  // through every layer
     const Matrix<T>& forward(ConstView<T> input) override;
     const Matrix<T>& backward(ConstView<T> output_gradient, bool need_input_gradient = true) override;
     void set_engine(Engine engine) override;
+    bool has_loop_twin() const override;  // whether any layer has one
     void bind(T* values, T* gradients) override;
     // Each layer clears (lazily) its own slice of the flat gradient block.
     void zero_grad() override;

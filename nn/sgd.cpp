@@ -1,9 +1,10 @@
-#include "nn/sgd.hpp"
+#include "vecnn/nn/sgd.hpp"
 
 #include <cmath>
 #include <type_traits>
 
-#include "nn/fused_multiply_add.hpp"
+#include "vecnn/nn/fused_multiply_add.hpp"
+#include "vecnn/nn/layer_spec.hpp"
 
 namespace vecnn {
 
@@ -67,7 +68,6 @@ SgdOptions SGD<T>::options() const {
 
 template <class T>
 std::string SGD<T>::describe() const {
-    using detail::format_number;
     return "sgd(lr=" + format_number(this->lr()) + ", momentum=" + format_number(options_.momentum) +
            ", dampening=" + format_number(options_.dampening) + ", weight_decay=" +
            format_number(options_.weight_decay) + ", nesterov=" + (options_.nesterov ? "true" : "false") + ")";

@@ -16,7 +16,7 @@
 // violations throw std::invalid_argument.
 #pragma once
 
-#include "nn/optimizer_base.hpp"
+#include "vecnn/nn/optimizer_base.hpp"
 
 namespace vecnn {
 

@@ -1,4 +1,4 @@
-#include "nn/trainer.hpp"
+#include "vecnn/nn/trainer.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -6,8 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "nn/optimizer.hpp"
-#include "tensor/shape_check.hpp"
+#include "vecnn/nn/optimizer.hpp"
+#include "vecnn/tensor/shape_check.hpp"
 
 namespace vecnn {
 
@@ -20,6 +20,22 @@ Trainer<T>::Trainer(Layer<T>& model, Loss<T>& loss, Optimizer<T>& optimizer, Tra
                                     " must be between 1 and the batch size " + std::to_string(options_.batch_size));
     }
     if (options_.eval_batch == 0) throw std::invalid_argument("trainer: eval batch must be at least 1");
+    check_engines();
+}
+
+template <class T>
+void Trainer<T>::set_engine(Engine engine) {
+    model_.set_engine(engine);
+    loss_.set_engine(engine);
+}
+
+template <class T>
+void Trainer<T>::check_engines() const {
+    if (model_.engine() != loss_.engine()) {
+        throw std::invalid_argument(std::string("trainer: the model runs the ") + to_string(model_.engine()) +
+                                    " engine but the loss the " + to_string(loss_.engine()) +
+                                    " engine; choose one for both with Trainer::set_engine");
+    }
 }
 
 template <class T>
@@ -48,6 +64,7 @@ void Trainer<T>::restore(const TrainerState& state) {
 
 template <class T>
 void Trainer<T>::validate(const DataSetView<T>& data, const char* what) const {
+    check_engines();
     if (data.rows() == 0) throw std::invalid_argument(std::string("trainer: the ") + what + " set has no rows");
     if (!data.has_labels() && data.target_rows.rows() != data.rows()) {
         throw std::invalid_argument(std::string("trainer: the ") + what + " set has features " +

@@ -5,10 +5,15 @@
 // ceil(batch_size / accumulate) rows (the last one smaller when it does not
 // divide). Micro-batch j of m rows out of a step of M rows backpropagates the
 // loss with weight m / M, so the summed gradient equals the gradient of the
-// mean loss over all M rows: one step on the union (DESIGN.md).
+// mean loss over all M rows: one step on the union (docs/design.md, "Gradients and accumulation").
 // Rows are reshuffled every epoch from a seeded Rng (or taken in order).
 // A non-finite loss stops training with an error naming epoch and step,
 // before the optimizer touches the parameters.
+//
+// Engines: set_engine() chooses the engine of the whole setup (every layer of
+// the model, and the loss) in one call. The model and the loss must run the
+// same engine: construction, fit() and evaluate() throw std::invalid_argument
+// naming both when they differ, instead of silently mixing engines.
 //
 // State (completed epochs, optimizer steps, position inside the epoch and
 // the Rng state at the epoch's start) can be saved and restored, so a run
@@ -21,10 +26,10 @@
 #include <string>
 #include <vector>
 
-#include "nn/dataset_view.hpp"
-#include "nn/layer.hpp"
-#include "nn/loss.hpp"
-#include "tensor/random.hpp"
+#include "vecnn/nn/dataset_view.hpp"
+#include "vecnn/nn/layer.hpp"
+#include "vecnn/nn/loss.hpp"
+#include "vecnn/tensor/random.hpp"
 
 namespace vecnn {
 
@@ -92,6 +97,10 @@ public:
     std::function<void(const StepInfo&)> on_step;        // after the update
     std::function<void(const EpochInfo&)> on_epoch;
 
+    // The one engine switch: the model (and so every layer) and the loss.
+    void set_engine(Engine engine);
+    Engine engine() const { return model_.engine(); }
+
     const TrainOptions& options() const { return options_; }
     std::size_t epoch() const { return epoch_; }
     std::size_t step() const { return step_; }
@@ -105,6 +114,7 @@ private:
         Targets<T> targets{nullptr, 0};
     };
     void validate(const DataSetView<T>& data, const char* what) const;
+    void check_engines() const;
     void begin_epoch(std::size_t rows);
     Batch gather(const DataSetView<T>& data, std::size_t start, std::size_t count);
     void count_correct(const DataSetView<T>& data, ConstView<T> out, std::size_t start, std::size_t count,

@@ -1,9 +1,9 @@
-#include "nn/training_checkpoint.hpp"
+#include "vecnn/nn/training_checkpoint.hpp"
 
 #include <stdexcept>
 
-#include "nn/checkpoint.hpp"
-#include "tensor/npz.hpp"
+#include "vecnn/nn/checkpoint.hpp"
+#include "vecnn/data/npz.hpp"
 
 namespace vecnn {
 namespace {

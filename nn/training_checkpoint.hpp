@@ -11,9 +11,9 @@
 
 #include <string>
 
-#include "nn/layer.hpp"
-#include "nn/optimizer_base.hpp"
-#include "nn/trainer.hpp"
+#include "vecnn/nn/layer.hpp"
+#include "vecnn/nn/optimizer_base.hpp"
+#include "vecnn/nn/trainer.hpp"
 
 namespace vecnn {
 

@@ -1,28 +1,21 @@
-// TrainingLog: what a training run tells people and programs.
-//   - one human line per epoch through spdlog (epoch, loss, accuracy,
-//     validation, samples/s, elapsed);
-//   - a progress bar on a terminal (stderr) for epochs that last more than
-//     half a second, redrawn at most ten times a second;
-//   - with a JSON path: one JSON object per epoch per line, fields epoch,
-//     step, loss, accuracy, val_loss, val_accuracy (with a validation set),
-//     samples_per_s, lr, seconds, elapsed. NaN is written as null.
+// TrainingLog: what a training run tells people and programs, attached to a
+// Trainer's callbacks:
+//   - one human line per epoch through the "vecnn" logger (logger.hpp): epoch,
+//     loss, accuracy, validation, samples/s, elapsed;
+//   - a progress bar of the epoch on a terminal (progress_bar.hpp);
+//   - with a JSON path: one JSON object per epoch per line (epoch_json_log.hpp).
 #pragma once
 
 #include <chrono>
-#include <fstream>
 #include <memory>
 #include <string>
 
-#include "nn/trainer.hpp"
-
-namespace spdlog {
-class logger;
-}
+#include "vecnn/nn/epoch_json_log.hpp"
+#include "vecnn/nn/logger.hpp"
+#include "vecnn/nn/progress_bar.hpp"
+#include "vecnn/nn/trainer.hpp"
 
 namespace vecnn {
-
-// The project's logger ("vecnn", human lines on stdout); created on first use.
-std::shared_ptr<spdlog::logger> logger();
 
 struct TrainingLogOptions {
     std::string json_path;       // empty: no JSON lines
@@ -35,7 +28,7 @@ struct TrainingLogOptions {
 class TrainingLog {
 public:
     explicit TrainingLog(TrainingLogOptions options);
-    void step(const StepInfo& info);
+    void step(const StepInfo& info) { progress_.step(info); }
     void epoch(const EpochInfo& info);
 
     // Hooks this log into a trainer's callbacks (keeps any before_update).
@@ -46,17 +39,10 @@ public:
     }
 
 private:
-    void clear_progress();
-
-    using clock = std::chrono::steady_clock;
     TrainingLogOptions options_;
-    std::ofstream json_;
-    bool terminal_ = false;
-    bool progress_drawn_ = false;
-    clock::time_point start_;
-    clock::time_point epoch_start_;
-    clock::time_point last_draw_;
-    std::size_t last_epoch_seen_ = static_cast<std::size_t>(-1);
+    ProgressBar progress_;
+    std::unique_ptr<EpochJsonLog> json_;
+    std::chrono::steady_clock::time_point start_;
 };
 
 }  // namespace vecnn

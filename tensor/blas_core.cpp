@@ -1,4 +1,4 @@
-#include "tensor/blas_core.hpp"
+#include "vecnn/tensor/blas_core.hpp"
 
 #include <cblas.h>
 

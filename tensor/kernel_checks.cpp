@@ -1,4 +1,4 @@
-#include "tensor/kernel_checks.hpp"
+#include "vecnn/tensor/kernel_checks.hpp"
 
 #include <stdexcept>
 #include <string>

@@ -4,8 +4,8 @@
 
 #include <cstdint>
 
-#include "tensor/matrix.hpp"
-#include "tensor/shape_check.hpp"
+#include "vecnn/tensor/matrix.hpp"
+#include "vecnn/tensor/shape_check.hpp"
 
 namespace vecnn::detail {
 

@@ -3,8 +3,8 @@
 // kernels_vectorized.cpp beyond argument checks: an independent oracle.
 #include <cmath>
 
-#include "tensor/kernel_checks.hpp"
-#include "tensor/kernels.hpp"
+#include "vecnn/tensor/kernel_checks.hpp"
+#include "vecnn/tensor/kernels.hpp"
 
 namespace vecnn::loop {
 
@@ -193,6 +193,10 @@ void squared_error_backward(ConstView<T> predictions, ConstView<T> targets, T sc
     }
 }
 
-#include "tensor/kernel_instantiations.inc"
-
 }  // namespace vecnn::loop
+
+#define VECNN_ENGINE_NAMESPACE loop
+#define VECNN_ENGINE_TABLE loop_kernels
+#include "vecnn/tensor/kernel_table.inc"
+#undef VECNN_ENGINE_TABLE
+#undef VECNN_ENGINE_NAMESPACE

@@ -13,10 +13,10 @@
 #include <xtensor/xnoalias.hpp>
 #include <xtensor/xoperation.hpp>
 
-#include "tensor/kernel_checks.hpp"
-#include "tensor/kernels.hpp"
-#include "tensor/threads.hpp"
-#include "tensor/worker_pool.hpp"
+#include "vecnn/tensor/kernel_checks.hpp"
+#include "vecnn/tensor/kernels.hpp"
+#include "vecnn/tensor/threads.hpp"
+#include "vecnn/tensor/worker_pool.hpp"
 
 namespace vecnn::vectorized {
 namespace {
@@ -428,6 +428,10 @@ void squared_error_backward(ConstView<T> predictions, ConstView<T> targets, T sc
     xt::noalias(fd) = (T(2) * scale) * (flat(predictions) - flat(targets));
 }
 
-#include "tensor/kernel_instantiations.inc"
-
 }  // namespace vecnn::vectorized
+
+#define VECNN_ENGINE_NAMESPACE vectorized
+#define VECNN_ENGINE_TABLE vectorized_kernels
+#include "vecnn/tensor/kernel_table.inc"
+#undef VECNN_ENGINE_TABLE
+#undef VECNN_ENGINE_NAMESPACE

@@ -9,21 +9,23 @@
 #include <cstddef>
 #include <string>
 
+#include <xsimd/memory/xsimd_aligned_allocator.hpp>
 #include <xtensor/xtensor.hpp>
+
+#include "vecnn/tensor/engine.hpp"
 
 namespace vecnn {
 
+// Storage aligned to 64 bytes (an AVX-512 register, a cache line) whatever
+// the compiler flags: xtensor's default allocator depends on the instruction
+// set (and on XTENSOR_USE_XSIMD), which would make Matrix<T> a different type
+// in a program compiled with other flags than the library.
 template <class T>
-using Matrix = xt::xtensor<T, 2, xt::layout_type::row_major>;
+using AlignedAllocator = xsimd::aligned_allocator<T, 64>;
 template <class T>
-using Vector = xt::xtensor<T, 1, xt::layout_type::row_major>;
-
-// Which implementation a kernel or layer runs: whole-batch xtensor/BLAS, or the
-// plain-loop reference that shares no code with it.
-enum class Engine { vectorized, loop };
-
-const char* to_string(Engine engine);
-Engine engine_from_string(const std::string& name);  // "vectorized" | "loop"
+using Matrix = xt::xtensor<T, 2, xt::layout_type::row_major, AlignedAllocator<T>>;
+template <class T>
+using Vector = xt::xtensor<T, 1, xt::layout_type::row_major, AlignedAllocator<T>>;
 
 // Shape of a row-major matrix; a vector of n elements is (1, n) when viewed as a matrix.
 struct Shape {

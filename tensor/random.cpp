@@ -1,4 +1,4 @@
-#include "tensor/random.hpp"
+#include "vecnn/tensor/random.hpp"
 
 #include <cmath>
 #include <istream>

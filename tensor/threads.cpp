@@ -1,4 +1,4 @@
-#include "tensor/threads.hpp"
+#include "vecnn/tensor/threads.hpp"
 
 #include <cblas.h>
 
@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "tensor/worker_pool.hpp"
+#include "vecnn/tensor/worker_pool.hpp"
 
 #if defined(__SSE__)
 #include <pmmintrin.h>
@@ -82,7 +82,7 @@ constexpr std::size_t kMinBlock = 16;
 
 }  // namespace
 
-void set_blas_threads(int threads) {
+void set_compute_threads(int threads) {
     if (threads < 1) throw std::invalid_argument("threads must be at least 1, got " + std::to_string(threads));
     ensure_configured();
     configure(threads);
@@ -100,7 +100,7 @@ WorkerPool& compute_pool() {
     return WorkerPool::instance();
 }
 
-int blas_threads() {
+int compute_threads() {
     ensure_configured();
     return openblas_threading() ? openblas_get_num_threads() : static_cast<int>(WorkerPool::instance().threads());
 }

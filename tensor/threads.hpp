@@ -11,15 +11,18 @@
 namespace vecnn {
 
 // Threads for computing, >= 1. Until first set: the number of cores.
-void set_blas_threads(int threads);
-int blas_threads();
+void set_compute_threads(int threads);
+int compute_threads();
+// The earlier names of the two above (OpenBLAS itself always runs single-threaded).
+inline void set_blas_threads(int threads) { set_compute_threads(threads); }
+inline int blas_threads() { return compute_threads(); }
 
 // Subnormal floats (below 1.2e-38 in float32) are flushed to zero on the
 // threads vecnn computes with, as torch.set_flush_denormal(True) does: a
 // momentum buffer decaying towards zero otherwise spends thousands of steps
 // in the subnormal range, where every multiply takes a ~100-cycle microcode
 // assist (measured: the SGD update of a 784-256-10 model went from 0.6 ms to
-// 0.05 ms). On by default from the first GEMM (or set_blas_threads) on; this
+// 0.05 ms). On by default from the first GEMM (or set_compute_threads) on; this
 // switches it for the calling thread and the pool's workers.
 void set_flush_denormals(bool on);
 
@@ -51,7 +54,7 @@ void for_each_block(std::size_t n, F&& f);
 
 }  // namespace vecnn
 
-#include "tensor/worker_pool.hpp"
+#include "vecnn/tensor/worker_pool.hpp"
 
 namespace vecnn {
 

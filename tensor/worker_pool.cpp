@@ -1,4 +1,4 @@
-#include "tensor/worker_pool.hpp"
+#include "vecnn/tensor/worker_pool.hpp"
 
 #include <chrono>
 

@@ -28,7 +28,7 @@ namespace vecnn {
 
 class WorkerPool {
 public:
-    // The process-wide pool, sized by set_blas_threads() (threads.hpp).
+    // The process-wide pool, sized by set_compute_threads() (threads.hpp).
     static WorkerPool& instance();
 
     explicit WorkerPool(std::size_t threads = 1);

@@ -7,13 +7,13 @@
 
 #include <vector>
 
-#include "nn/adam.hpp"
-#include "nn/loss.hpp"
-#include "nn/model_spec.hpp"
-#include "nn/sgd.hpp"
-#include "nn/trainer.hpp"
-#include "tensor/random.hpp"
-#include "tensor/threads.hpp"
+#include "vecnn/nn/adam.hpp"
+#include "vecnn/nn/loss.hpp"
+#include "vecnn/nn/model_spec.hpp"
+#include "vecnn/nn/sgd.hpp"
+#include "vecnn/nn/trainer.hpp"
+#include "vecnn/tensor/random.hpp"
+#include "vecnn/tensor/threads.hpp"
 #include "tools/cli/allocation_counter.hpp"
 
 using namespace vecnn;
@@ -86,7 +86,7 @@ TEST_CASE("the counter sees allocations, including xtensor's") {
 
 TEST_CASE("a steady-state training step allocates nothing: both engines, 1 and 2 threads") {
     for (int threads : {1, 2}) {
-        set_blas_threads(threads);
+        set_compute_threads(threads);
         for (Engine engine : {Engine::vectorized, Engine::loop}) {
             for (bool adam : {false, true}) {
                 for (bool shuffle : {false, true}) {

@@ -9,9 +9,9 @@
 #include <sys/resource.h>
 
 #include "io_test_util.hpp"
-#include "nn/checkpoint.hpp"
-#include "nn/model_spec.hpp"
-#include "tensor/npy_matrix.hpp"
+#include "vecnn/nn/checkpoint.hpp"
+#include "vecnn/nn/model_spec.hpp"
+#include "vecnn/data/npy_matrix.hpp"
 
 using namespace vecnn;
 using vecnn::test::check_mentions;

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "data/idx.hpp"
-#include "nn/checkpoint.hpp"
-#include "tensor/npy.hpp"
-#include "tensor/random.hpp"
+#include "vecnn/data/idx.hpp"
+#include "vecnn/nn/checkpoint.hpp"
+#include "vecnn/data/npy.hpp"
+#include "vecnn/tensor/random.hpp"
 #include "tests/cli_runner.hpp"
 
 using namespace vecnn;

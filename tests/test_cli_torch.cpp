@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "nn/checkpoint.hpp"
+#include "vecnn/nn/checkpoint.hpp"
 #include "tests/cli_runner.hpp"
 
 using namespace vecnn;

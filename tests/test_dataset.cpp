@@ -5,10 +5,10 @@
 #include <cmath>
 #include <limits>
 
-#include "data/csv.hpp"
-#include "data/dataset.hpp"
+#include "vecnn/data/csv.hpp"
+#include "vecnn/data/dataset.hpp"
 #include "io_test_util.hpp"
-#include "tensor/npy.hpp"
+#include "vecnn/data/npy.hpp"
 
 using namespace vecnn;
 using vecnn::test::check_mentions;

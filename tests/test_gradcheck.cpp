@@ -14,12 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "nn/activations.hpp"
-#include "nn/gradcheck.hpp"
-#include "nn/linear.hpp"
-#include "nn/loss.hpp"
-#include "nn/model_spec.hpp"
-#include "nn/sequential.hpp"
+#include "vecnn/nn/activations.hpp"
+#include "vecnn/nn/gradcheck.hpp"
+#include "vecnn/nn/linear.hpp"
+#include "vecnn/nn/loss.hpp"
+#include "vecnn/nn/model_spec.hpp"
+#include "vecnn/nn/sequential.hpp"
 #include "test_util.hpp"
 
 using namespace vecnn;

@@ -8,10 +8,10 @@
 
 #include <zlib.h>
 
-#include "data/dataset.hpp"
-#include "data/idx.hpp"
+#include "vecnn/data/dataset.hpp"
+#include "vecnn/data/idx.hpp"
 #include "io_test_util.hpp"
-#include "tensor/npy.hpp"
+#include "vecnn/data/npy.hpp"
 
 using namespace vecnn;
 using vecnn::test::check_mentions;

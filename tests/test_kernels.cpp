@@ -1,8 +1,11 @@
-// Kernel tests: every kernel of tensor/kernel_signatures.inc in both engines.
+// Kernel tests: every kernel of tensor/kernel_list.inc in both engines.
 //
 //  * known values computed by hand (both engines, float and double), so the
 //    engines cannot agree on a wrong answer;
-//  * loop vs vectorized agreement on random batches of 1, 13 and 64 rows;
+//  * loop vs vectorized agreement of EVERY entry of the list, with arguments
+//    made from the entry's own recipe (no second list here): batches of 1 to
+//    64 rows, 1 to 101 features, inner sizes 1 to 64, every flag and several
+//    scalars;
 //  * stability for huge logits / sigmoid arguments;
 //  * shape errors: std::invalid_argument naming both shapes.
 //
@@ -36,7 +39,10 @@
 #include <type_traits>
 #include <vector>
 
-#include "tensor/kernels.hpp"
+#include <tuple>
+#include <utility>
+
+#include "vecnn/tensor/kernels.hpp"
 #include "test_util.hpp"
 
 using namespace vecnn;
@@ -50,42 +56,10 @@ using vecnn::test::engine_rtol;
 using vecnn::test::mat;
 using vecnn::test::ulps;
 
-// The whole kernel set of one engine as function pointers, so one test body
-// runs against both namespaces.
+// Both engines' tables: one test body runs against each.
 template <class T>
-struct KernelSet {
-    const char* name;
-    void (*gemm)(bool, bool, T, ConstView<T>, ConstView<T>, T, View<T>);
-    void (*broadcast_rows)(ConstView<T>, View<T>);
-    void (*add_column_sums)(ConstView<T>, View<T>);
-    void (*relu_forward)(ConstView<T>, View<T>);
-    void (*relu_backward)(ConstView<T>, ConstView<T>, View<T>);
-    void (*sigmoid_forward)(ConstView<T>, View<T>);
-    void (*sigmoid_backward)(ConstView<T>, ConstView<T>, View<T>);
-    void (*tanh_forward)(ConstView<T>, View<T>);
-    void (*tanh_backward)(ConstView<T>, ConstView<T>, View<T>);
-    void (*softmax_forward)(ConstView<T>, View<T>);
-    void (*softmax_backward)(ConstView<T>, ConstView<T>, View<T>);
-    T (*cross_entropy_labels)(ConstView<T>, const std::int64_t*, View<T>);
-    T (*cross_entropy_targets)(ConstView<T>, ConstView<T>, View<T>);
-    void (*cross_entropy_labels_backward)(ConstView<T>, const std::int64_t*, T, View<T>);
-    void (*cross_entropy_targets_backward)(ConstView<T>, ConstView<T>, T, View<T>);
-    T (*squared_error)(ConstView<T>, ConstView<T>);
-    void (*squared_error_backward)(ConstView<T>, ConstView<T>, T, View<T>);
-};
-
-#define VECNN_KERNEL_SET(ns, T)                                                                                       \
-    KernelSet<T> {                                                                                                    \
-#ns, &ns::gemm < T>, &ns::broadcast_rows < T>, &ns::add_column_sums < T>, &ns::relu_forward < T>,             \
-            &ns::relu_backward < T>, &ns::sigmoid_forward < T>, &ns::sigmoid_backward < T>, &ns::tanh_forward < T>,   \
-            &ns::tanh_backward < T>, &ns::softmax_forward < T>, &ns::softmax_backward < T>,                           \
-            &ns::cross_entropy_labels < T>, &ns::cross_entropy_targets < T>, &ns::cross_entropy_labels_backward < T>, \
-            &ns::cross_entropy_targets_backward < T>, &ns::squared_error < T>, &ns::squared_error_backward < T>       \
-    }
-
-template <class T>
-std::vector<KernelSet<T>> both_engines() {
-    return {VECNN_KERNEL_SET(vectorized, T), VECNN_KERNEL_SET(loop, T)};
+std::vector<Kernels<T>> both_engines() {
+    return {vectorized_kernels<T>(), loop_kernels<T>()};
 }
 
 // Worst observed ratio max|a-b| / (eps * sqrt(K) * max|b|) per kernel, printed
@@ -110,9 +84,9 @@ void agree(const std::string& what, ConstView<T> a, ConstView<T> b, double k, bo
 }
 
 template <class T>
-void agree_scalar(const std::string& what, T a, T b, double k) {
+void agree_scalar(const std::string& what, T a, T b, double k, double floor = 0) {
     INFO(what << ": vectorized " << a << " loop " << b);
-    CHECK(vecnn::test::scalar_close(a, b, engine_rtol<T>(k)));
+    CHECK(vecnn::test::scalar_close(a, b, engine_rtol<T>(k), floor));
     const double scale = std::numeric_limits<T>::epsilon() * std::sqrt(std::max(k, 1.0)) * std::abs(double(b));
     if (scale > 0) {
         auto& worst = observed_ratios()[std::string(std::is_same<T, float>::value ? "float " : "double ") + what];
@@ -135,7 +109,7 @@ TEST_CASE_TEMPLATE("gemm: all four transpose combinations, beta 0 and 1, known v
     for (const auto& k : both_engines<T>()) {
         for (int ta = 0; ta < 2; ++ta) {
             for (int tb = 0; tb < 2; ++tb) {
-                INFO("engine: " << std::string(k.name));
+                INFO("engine: " << to_string(k.engine));
                 CAPTURE(ta);
                 CAPTURE(tb);
                 const Matrix<T>& lhs = ta ? at : a;
@@ -155,7 +129,7 @@ TEST_CASE_TEMPLATE("gemm: all four transpose combinations, beta 0 and 1, known v
 
 TEST_CASE_TEMPLATE("gemm with an empty inner dimension scales c by beta", T, float, double) {
     for (const auto& k : both_engines<T>()) {
-        INFO("engine: " << std::string(k.name));
+        INFO("engine: " << to_string(k.engine));
         Matrix<T> a = Matrix<T>::from_shape({3, 0});
         Matrix<T> b = Matrix<T>::from_shape({0, 2});
         Matrix<T> c = vecnn::test::filled<T>(3, 2, T(5));
@@ -168,7 +142,7 @@ TEST_CASE_TEMPLATE("gemm with an empty inner dimension scales c by beta", T, flo
 
 TEST_CASE_TEMPLATE("broadcast_rows and add_column_sums: known values", T, float, double) {
     for (const auto& k : both_engines<T>()) {
-        INFO("engine: " << std::string(k.name));
+        INFO("engine: " << to_string(k.engine));
         const Matrix<T> row = mat<T>({{1, -2, 3}});
         Matrix<T> y = vecnn::test::filled<T>(2, 3, T(9));
         k.broadcast_rows(row, y);
@@ -183,7 +157,7 @@ TEST_CASE_TEMPLATE("broadcast_rows and add_column_sums: known values", T, float,
 
 TEST_CASE_TEMPLATE("relu, sigmoid, tanh: known values and derivatives", T, float, double) {
     for (const auto& k : both_engines<T>()) {
-        INFO("engine: " << std::string(k.name));
+        INFO("engine: " << to_string(k.engine));
         // ReLU, including both zeros: the derivative at 0 is 0 (PyTorch).
         const Matrix<T> x = mat<T>({{-2, -0.0, 0.0, 0.5, 3}});
         Matrix<T> y = Matrix<T>::from_shape({1, 5});
@@ -217,7 +191,7 @@ TEST_CASE_TEMPLATE("relu, sigmoid, tanh: known values and derivatives", T, float
 
 TEST_CASE_TEMPLATE("softmax: known values, shift invariance, Jacobian-vector product", T, float, double) {
     for (const auto& k : both_engines<T>()) {
-        INFO("engine: " << std::string(k.name));
+        INFO("engine: " << to_string(k.engine));
         // exp(0), exp(log 2), exp(log 5) = 1, 2, 5; sum 8.
         // Rows 2 and 3 differ by a shift of 100 (exact in float too): same softmax.
         const Matrix<T> x = mat<T>({{0, std::log(2.0), std::log(5.0)}, {0, 1, 2}, {100, 101, 102}, {-3, -3, -3}});
@@ -242,7 +216,7 @@ TEST_CASE_TEMPLATE("softmax: known values, shift invariance, Jacobian-vector pro
 TEST_CASE_TEMPLATE("cross-entropy and squared error kernels: known values", T, float, double) {
     const double tol = std::is_same<T, float>::value ? ulps<T>(8) : 1e-14;
     for (const auto& k : both_engines<T>()) {
-        INFO("engine: " << std::string(k.name));
+        INFO("engine: " << to_string(k.engine));
         const Matrix<T> logits = mat<T>({{0, std::log(2.0), std::log(5.0)}, {0, std::log(2.0), std::log(5.0)}});
         const std::vector<std::int64_t> labels{2, 0};
         Matrix<T> p = Matrix<T>::from_shape({2, 3});
@@ -278,7 +252,7 @@ TEST_CASE_TEMPLATE("cross-entropy and squared error kernels: known values", T, f
 
 TEST_CASE_TEMPLATE("softmax and cross-entropy kernels stay finite and exact for logits of +-1e4", T, float, double) {
     for (const auto& k : both_engines<T>()) {
-        INFO("engine: " << std::string(k.name));
+        INFO("engine: " << to_string(k.engine));
         const Matrix<T> logits = mat<T>({{1e4, 0, -1e4}, {-1e4, -1e4, -1e4}, {-1e4, 1e4, 1e4}});
         Matrix<T> y = Matrix<T>::from_shape({3, 3});
         k.softmax_forward(logits, y);
@@ -308,7 +282,7 @@ TEST_CASE_TEMPLATE("softmax and cross-entropy kernels stay finite and exact for 
 
 TEST_CASE_TEMPLATE("sigmoid kernel: exactly 1 and 0 at +-1000, finite everywhere", T, float, double) {
     for (const auto& k : both_engines<T>()) {
-        INFO("engine: " << std::string(k.name));
+        INFO("engine: " << to_string(k.engine));
         const T big = std::numeric_limits<T>::max();
         const Matrix<T> x = mat<T>({{1000, -1000, 1e30, -1e30}});
         Matrix<T> xm = x;
@@ -340,120 +314,198 @@ TEST_CASE_TEMPLATE("sigmoid kernel: exactly 1 and 0 at +-1000, finite everywhere
 // Loop vs vectorized on random batches
 // ---------------------------------------------------------------------------
 
-// The vectorized gemm routes by shape (gemv per row up to 6 rows, gemv for
-// one column, a loop for k = 1, gemm otherwise): batches 1, 3, 6 and 7 sit
-// on either side of those lines, and beta 0.5 checks the scaling in each.
-TEST_CASE_TEMPLATE("loop and vectorized gemm agree: transposes, beta 0, 1 and 0.5, batch 1 to 64", T, float, double) {
-    Rng rng(42);
-    for (std::size_t batch : {1, 3, 6, 7, 13, 64}) {
-        // (m, n, k): forward-like (batch rows), weight-gradient-like (batch is
-        // K), input-gradient-like, and one output column.
-        const std::size_t shapes[4][3] = {{batch, 9, 11}, {9, 11, batch}, {batch, 11, 9}, {batch, 1, 11}};
-        for (const auto& s : shapes) {
-            const std::size_t m = s[0], n = s[1], kk = s[2];
-            for (int ta = 0; ta < 2; ++ta) {
-                for (int tb = 0; tb < 2; ++tb) {
-                    for (T beta : {T(0), T(1), T(0.5)}) {
-                        CAPTURE(batch);
-                        CAPTURE(m);
-                        CAPTURE(n);
-                        CAPTURE(kk);
-                        CAPTURE(ta);
-                        CAPTURE(tb);
-                        CAPTURE(beta);
-                        const Matrix<T> a = ta ? random_matrix<T>(kk, m, rng) : random_matrix<T>(m, kk, rng);
-                        const Matrix<T> b = tb ? random_matrix<T>(n, kk, rng) : random_matrix<T>(kk, n, rng);
-                        Matrix<T> c0 = random_matrix<T>(m, n, rng);
-                        if (beta == T(0)) c0.fill(std::numeric_limits<T>::quiet_NaN());
-                        Matrix<T> cv = c0, cl = c0;
-                        vectorized::gemm<T>(ta, tb, T(0.75), a, b, beta, cv);
-                        loop::gemm<T>(ta, tb, T(0.75), a, b, beta, cl);
-                        agree<T>("gemm", cv, cl, double(kk) + double(beta));
-                    }
-                }
-            }
+// ---------------------------------------------------------------------------
+// Every kernel of the list: arguments from its recipe (tensor/kernel_list.inc)
+// ---------------------------------------------------------------------------
+
+namespace recipe {
+// The recipe words of kernel_list.inc, as values the harness reads.
+struct Flag {};
+struct Scalar {};
+struct In {
+    std::size_t rows, cols;
+};
+struct OpIn {
+    std::size_t flag, rows, cols;
+};
+struct Out {
+    std::size_t rows, cols;
+};
+struct InOut {
+    std::size_t rows, cols;
+};
+struct Labels {
+    std::size_t rows, classes;
+};
+constexpr Flag flag{};
+constexpr Scalar scalar{};
+inline In in(std::size_t r, std::size_t c) { return {r, c}; }
+inline OpIn op_in(std::size_t flag_index, std::size_t r, std::size_t c) { return {flag_index, r, c}; }
+inline Out out(std::size_t r, std::size_t c) { return {r, c}; }
+inline InOut inout(std::size_t r, std::size_t c) { return {r, c}; }
+inline Labels labels(std::size_t r, std::size_t classes) { return {r, classes}; }
+}  // namespace recipe
+
+// One concrete argument of a call.
+template <class T>
+struct Arg {
+    enum Kind { flag, scalar, matrix_in, matrix_out, labels } kind = flag;
+    bool b = false;
+    T s = 0;
+    Matrix<T> m;
+    std::vector<std::int64_t> l;
+};
+
+// Which flag and scalar values a call uses: choice i picks flags by bit, scalars by digit.
+struct Choice {
+    std::size_t index;
+    std::size_t flags, scalars;  // how many of each the recipe has
+};
+template <class T>
+const std::vector<T>& scalar_values() {
+    static const std::vector<T> v{T(1), T(0), T(-0.75)};  // 1 and 0 take the special routes (beta)
+    return v;
+}
+
+template <class T>
+struct ArgMaker {
+    const Choice& choice;
+    Rng& rng;
+    std::vector<Arg<T>>& args;  // made so far (op_in reads its flag)
+    std::size_t flag_seen = 0, scalar_seen = 0;
+
+    Arg<T> operator()(recipe::Flag) {
+        Arg<T> a;
+        a.b = (choice.index >> flag_seen++) & 1u;
+        return a;
+    }
+    Arg<T> operator()(recipe::Scalar) {
+        Arg<T> a;
+        a.kind = Arg<T>::scalar;
+        std::size_t digit = choice.index >> choice.flags;
+        for (std::size_t i = 0; i < scalar_seen; ++i) digit /= scalar_values<T>().size();
+        ++scalar_seen;
+        a.s = scalar_values<T>()[digit % scalar_values<T>().size()];
+        return a;
+    }
+    Arg<T> input(std::size_t r, std::size_t c) {
+        Arg<T> a;
+        a.kind = Arg<T>::matrix_in;
+        a.m = random_matrix<T>(r, c, rng, -3, 3);
+        return a;
+    }
+    Arg<T> operator()(recipe::In in) { return input(in.rows, in.cols); }
+    Arg<T> operator()(recipe::OpIn in) {
+        return args.at(in.flag).b ? input(in.cols, in.rows) : input(in.rows, in.cols);
+    }
+    Arg<T> operator()(recipe::Out out) {  // NaN: a kernel that reads (or skips) its output shows it
+        Arg<T> a;
+        a.kind = Arg<T>::matrix_out;
+        a.m = vecnn::test::filled<T>(out.rows, out.cols, std::numeric_limits<T>::quiet_NaN());
+        return a;
+    }
+    Arg<T> operator()(recipe::InOut io) {
+        Arg<T> a = input(io.rows, io.cols);
+        a.kind = Arg<T>::matrix_out;
+        return a;
+    }
+    Arg<T> operator()(recipe::Labels l) {
+        Arg<T> a;
+        a.kind = Arg<T>::labels;
+        a.l = vecnn::test::random_labels(l.rows, l.classes, rng);
+        return a;
+    }
+};
+
+// An Arg as the parameter type P the kernel takes.
+template <class P, class T>
+P as_parameter(Arg<T>& a) {
+    if constexpr (std::is_same<P, bool>::value) {
+        return a.b;
+    } else if constexpr (std::is_same<P, T>::value) {
+        return a.s;
+    } else if constexpr (std::is_same<P, ConstView<T>>::value) {
+        return ConstView<T>(a.m);
+    } else if constexpr (std::is_same<P, View<T>>::value) {
+        return View<T>(a.m);
+    } else {
+        static_assert(std::is_same<P, const std::int64_t*>::value, "a parameter type the recipe harness lacks");
+        return a.l.data();
+    }
+}
+
+template <class T, class R, class... P, std::size_t... I>
+R call(R (*f)(P...), std::vector<Arg<T>>& args, std::index_sequence<I...>) {
+    return f(as_parameter<P>(args[I])...);
+}
+
+// Runs `entry` on both engines for every flag and scalar choice, with the
+// arguments `make_recipe` gives for these sizes, and compares every output
+// and the returned value.
+template <class T, class F, class Recipe>
+void agree_on_entry(const char* name, F Kernels<T>::*entry, const Recipe& make_recipe, Rng& rng, std::size_t M,
+                    std::size_t N, std::size_t K) {
+    const auto specs = make_recipe(M, N, K);
+    constexpr std::size_t arity = std::tuple_size<std::decay_t<decltype(specs)>>::value;
+    std::size_t flags = 0, scalars = 0;
+    std::apply(
+        [&](const auto&... spec) {
+            ((flags += std::is_same<std::decay_t<decltype(spec)>, recipe::Flag>::value ? 1 : 0), ...);
+            ((scalars += std::is_same<std::decay_t<decltype(spec)>, recipe::Scalar>::value ? 1 : 0), ...);
+        },
+        specs);
+    std::size_t choices = std::size_t{1} << flags;
+    for (std::size_t i = 0; i < scalars; ++i) choices *= scalar_values<T>().size();
+    for (std::size_t c = 0; c < choices; ++c) {
+        const Choice choice{c, flags, scalars};
+        std::vector<Arg<T>> args;
+        ArgMaker<T> maker{choice, rng, args};
+        std::apply([&](const auto&... spec) { ((args.push_back(maker(spec))), ...); }, specs);
+        std::vector<Arg<T>> vec_args = args, loop_args = args;
+        const auto f_vec = vectorized_kernels<T>().*entry;
+        const auto f_loop = loop_kernels<T>().*entry;
+        INFO(std::string(name) << " M " << M << " N " << N << " K " << K << " choice " << c);
+        // The tolerance's K: the longest sum behind an output (an inner size, a row, a column).
+        const double k = double(std::max({M, N, K})) + 1;
+        using R = decltype(call(f_vec, vec_args, std::make_index_sequence<arity>{}));
+        if constexpr (std::is_void<R>::value) {
+            call(f_vec, vec_args, std::make_index_sequence<arity>{});
+            call(f_loop, loop_args, std::make_index_sequence<arity>{});
+        } else {
+            const R rv = call(f_vec, vec_args, std::make_index_sequence<arity>{});
+            const R rl = call(f_loop, loop_args, std::make_index_sequence<arity>{});
+            // A sum of M * N terms of inputs up to 3 in size: its rounding scales with
+            // that count, not with the (possibly cancelled, even zero) total.
+            agree_scalar<T>(std::string(name) + " value", rv, rl, double(M * N), double(M * N));
+        }
+        for (std::size_t i = 0; i < arity; ++i) {
+            if (args[i].kind != Arg<T>::matrix_out) continue;
+            agree<T>(std::string(name) + " argument " + std::to_string(i), vec_args[i].m, loop_args[i].m, k);
         }
     }
 }
 
-// 11 features (odd, fewer than one SIMD batch: the scalar paths and tails)
-// and 101 (row reductions through several 4-batch rounds, single batches and
-// a tail, for 8- and 16-lane builds alike).
-TEST_CASE_TEMPLATE("loop and vectorized agree on every other kernel, batch 1, 13, 64, 11 and 101 features", T, float,
+TEST_CASE_TEMPLATE("loop and vectorized agree on every kernel of the list, all flags, several scalars", T, float,
                    double) {
-    Rng rng(7);
-    for (std::size_t batch : {1, 13, 64})
-        for (std::size_t features : {11, 101}) {
-            CAPTURE(batch);
-            CAPTURE(features);
-            const double numel = double(batch * features);
-            Matrix<T> v = Matrix<T>::from_shape({batch, features});
-            Matrix<T> l = Matrix<T>::from_shape({batch, features});
-
-            // broadcast_rows: a copy, exact.
-            const Matrix<T> row = random_matrix<T>(1, features, rng);
-            vectorized::broadcast_rows<T>(row, v);
-            loop::broadcast_rows<T>(row, l);
-            agree<T>("broadcast_rows", v, l, 1, true);
-
-            // add_column_sums onto a non-zero accumulator.
-            const Matrix<T> x = random_matrix<T>(batch, features, rng, -3, 3);
-            const Matrix<T> acc0 = random_matrix<T>(1, features, rng);
-            Matrix<T> accv = acc0, accl = acc0;
-            vectorized::add_column_sums<T>(x, accv);
-            loop::add_column_sums<T>(x, accl);
-            agree<T>("add_column_sums", accv, accl, double(batch + 1));
-
-            const Matrix<T> dy = random_matrix<T>(batch, features, rng);
-            Matrix<T> dv = Matrix<T>::from_shape({batch, features});
-            Matrix<T> dl = Matrix<T>::from_shape({batch, features});
-
-            // Forward on x, then backward from the loop engine's output, in both engines.
-            auto check_map = [&](const std::string& name, auto vec_forward, auto loop_forward, auto vec_backward,
-                                 auto loop_backward, double k, bool exact) {
-                vec_forward(x, v);
-                loop_forward(x, l);
-                agree<T>(name + "_forward", v, l, k, exact);
-                vec_backward(l, dy, dv);
-                loop_backward(l, dy, dl);
-                agree<T>(name + "_backward", dv, dl, k, exact);
-            };
-            check_map("relu", vectorized::relu_forward<T>, loop::relu_forward<T>, vectorized::relu_backward<T>,
-                      loop::relu_backward<T>, 1, true);
-            check_map("sigmoid", vectorized::sigmoid_forward<T>, loop::sigmoid_forward<T>,
-                      vectorized::sigmoid_backward<T>, loop::sigmoid_backward<T>, 1, false);
-            check_map("tanh", vectorized::tanh_forward<T>, loop::tanh_forward<T>, vectorized::tanh_backward<T>,
-                      loop::tanh_backward<T>, 1, false);
-            check_map("softmax", vectorized::softmax_forward<T>, loop::softmax_forward<T>,
-                      vectorized::softmax_backward<T>, loop::softmax_backward<T>, double(features), false);
-
-            const auto labels = vecnn::test::random_labels(batch, features, rng);
-            const T ce_v = vectorized::cross_entropy_labels<T>(x, labels.data(), v);
-            const T ce_l = loop::cross_entropy_labels<T>(x, labels.data(), l);
-            agree_scalar<T>("cross_entropy_labels", ce_v, ce_l, numel);
-            agree<T>("cross_entropy_labels probabilities", v, l, double(features));
-            const T scale = T(1) / T(batch);
-            vectorized::cross_entropy_labels_backward<T>(l, labels.data(), scale, dv);
-            loop::cross_entropy_labels_backward<T>(l, labels.data(), scale, dl);
-            agree<T>("cross_entropy_labels_backward", dv, dl, 1);
-
-            const Matrix<T> targets = vecnn::test::random_distributions<T>(batch, features, rng);
-            const T cet_v = vectorized::cross_entropy_targets<T>(x, targets, v);
-            const T cet_l = loop::cross_entropy_targets<T>(x, targets, l);
-            agree_scalar<T>("cross_entropy_targets", cet_v, cet_l, numel);
-            agree<T>("cross_entropy_targets probabilities", v, l, double(features));
-            vectorized::cross_entropy_targets_backward<T>(l, targets, scale, dv);
-            loop::cross_entropy_targets_backward<T>(l, targets, scale, dl);
-            agree<T>("cross_entropy_targets_backward", dv, dl, double(features));
-
-            const Matrix<T> pred = random_matrix<T>(batch, features, rng);
-            const Matrix<T> tgt = random_matrix<T>(batch, features, rng);
-            agree_scalar<T>("squared_error", vectorized::squared_error<T>(pred, tgt), loop::squared_error<T>(pred, tgt),
-                            numel);
-            vectorized::squared_error_backward<T>(pred, tgt, T(1) / T(numel), dv);
-            loop::squared_error_backward<T>(pred, tgt, T(1) / T(numel), dl);
-            agree<T>("squared_error_backward", dv, dl, 1);
-        }
+    Rng rng(42);
+    // Rows 1, 3, 6, 7 sit on either side of the vectorized gemm's routes
+    // (gemv per row up to 6 rows), N = 1 is its one-column route, K = 1 its
+    // outer-product loop; 11 features are fewer than one SIMD register, 101
+    // go through several 4-batch rounds of the row reductions and a tail.
+    for (std::size_t M : {1, 3, 6, 7, 13, 64})
+        for (std::size_t N : {1, 11, 101})
+            for (std::size_t K : {1, 9, 64}) {
+#define VECNN_KERNEL(name, R, params, recipe_args)                                                   \
+    agree_on_entry<T>(#name, &Kernels<T>::name,                                                      \
+                      [](std::size_t M, std::size_t N, std::size_t K) {                              \
+                          using namespace recipe;                                                    \
+                          (void)M, (void)N, (void)K;                                                 \
+                          return std::make_tuple recipe_args;                                        \
+                      },                                                                             \
+                      rng, M, N, K);
+#include "vecnn/tensor/kernel_list.inc"
+#undef VECNN_KERNEL
+            }
 }
 
 TEST_CASE("observed engine differences (set VECNN_TOLERANCE_REPORT to print)") {
@@ -470,7 +522,7 @@ TEST_CASE("observed engine differences (set VECNN_TOLERANCE_REPORT to print)") {
 
 TEST_CASE_TEMPLATE("kernels reject mismatched shapes naming both shapes", T, float, double) {
     for (const auto& k : both_engines<T>()) {
-        INFO("engine: " << std::string(k.name));
+        INFO("engine: " << to_string(k.engine));
         Matrix<T> a43 = Matrix<T>::from_shape({4, 3});
         Matrix<T> b53 = Matrix<T>::from_shape({5, 3});
         Matrix<T> c43 = Matrix<T>::from_shape({4, 3});

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "nn/activations.hpp"
-#include "nn/linear.hpp"
-#include "nn/model_spec.hpp"
+#include "vecnn/nn/activations.hpp"
+#include "vecnn/nn/linear.hpp"
+#include "vecnn/nn/model_spec.hpp"
 #include "test_util.hpp"
 
 using namespace vecnn;

@@ -8,8 +8,8 @@
 #include <limits>
 
 #include "io_test_util.hpp"
-#include "tensor/npy.hpp"
-#include "tensor/npy_matrix.hpp"
+#include "vecnn/data/npy.hpp"
+#include "vecnn/data/npy_matrix.hpp"
 
 using namespace vecnn;
 using vecnn::test::check_mentions;

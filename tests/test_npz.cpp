@@ -9,7 +9,7 @@
 #include <zip.h>
 
 #include "io_test_util.hpp"
-#include "tensor/npz.hpp"
+#include "vecnn/data/npz.hpp"
 
 using namespace vecnn;
 using vecnn::test::check_mentions;

@@ -29,9 +29,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "nn/linear.hpp"
-#include "nn/model_spec.hpp"
-#include "nn/optimizer.hpp"
+#include "vecnn/nn/linear.hpp"
+#include "vecnn/nn/model_spec.hpp"
+#include "vecnn/nn/optimizer.hpp"
 
 // ---- allocation counter: proves step() allocates nothing ----------------------
 // Replaces the global operator new for this test program only. noinline:

@@ -7,13 +7,13 @@
 #include <filesystem>
 #include <limits>
 
-#include "nn/adam.hpp"
-#include "nn/loss.hpp"
-#include "nn/model_spec.hpp"
-#include "nn/sgd.hpp"
-#include "nn/trainer.hpp"
-#include "nn/training_checkpoint.hpp"
-#include "tensor/random.hpp"
+#include "vecnn/nn/adam.hpp"
+#include "vecnn/nn/loss.hpp"
+#include "vecnn/nn/model_spec.hpp"
+#include "vecnn/nn/sgd.hpp"
+#include "vecnn/nn/trainer.hpp"
+#include "vecnn/nn/training_checkpoint.hpp"
+#include "vecnn/tensor/random.hpp"
 
 using namespace vecnn;
 

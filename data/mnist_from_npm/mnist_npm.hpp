@@ -34,7 +34,7 @@
 #include <string>
 #include <vector>
 
-#include "data/idx.hpp"
+#include "vecnn/data/idx.hpp"
 
 namespace vecnn {
 
@@ -46,8 +46,8 @@ constexpr std::uint64_t kMnistNpmSeed = 20150712;  // fixed once; changing it ch
 // Pixel bytes of one JSON digit file (`source` names it in errors). Strict:
 // exactly one key "data" whose value is an array of JSON numbers, each in
 // [0, 1] and within 0.0005 of a byte/255, count a multiple of 784 and > 0.
-// Errors name the source, the line and column, and for values the element,
-// image and pixel index.
+// Read with nlohmann::json's SAX parser. Errors name the source; syntax
+// errors the line and column, values the element, image and pixel index.
 std::vector<std::uint8_t> parse_npm_digits(const char* text, std::size_t size, const std::string& source);
 
 // The ten files <dir>/0.json .. <dir>/9.json; pixels[c] holds class c's images.

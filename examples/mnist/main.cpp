@@ -15,14 +15,14 @@
 #include <chrono>
 #include <cstdio>
 
-#include "data/idx.hpp"
-#include "nn/loss.hpp"
-#include "nn/model_spec.hpp"
-#include "nn/optimizer_factory.hpp"
-#include "nn/trainer.hpp"
-#include "nn/training_log.hpp"
-#include "tensor/blas_core.hpp"
-#include "tensor/threads.hpp"
+#include "vecnn/data/idx.hpp"
+#include "vecnn/nn/loss.hpp"
+#include "vecnn/nn/model_spec.hpp"
+#include "vecnn/nn/optimizer_factory.hpp"
+#include "vecnn/nn/trainer.hpp"
+#include "vecnn/nn/training_log.hpp"
+#include "vecnn/tensor/blas_core.hpp"
+#include "vecnn/tensor/threads.hpp"
 
 namespace {
 
@@ -52,15 +52,14 @@ std::unique_ptr<Optimizer<float>> make(const Args& a, Layer<float>& model) {
 // Samples/s of `steps` training steps from a fresh initialisation on `engine`.
 double time_slice(const Args& a, const DataSetView<float>& train, Engine engine) {
     auto model = build_model<float>(kSpec, a.seed);
-    model->set_engine(engine);
     CrossEntropy<float> loss;
-    loss.set_engine(engine);
     auto opt = make(a, *model);
     TrainOptions o;
     o.batch_size = a.batch;
     o.max_steps = a.slice_steps;
     o.seed = a.seed;
     Trainer<float> trainer(*model, loss, *opt, o);
+    trainer.set_engine(engine);
     const auto start = std::chrono::steady_clock::now();
     trainer.fit(train);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -95,7 +94,7 @@ int main(int argc, char** argv) {
     app.add_option("--slice-steps", a.slice_steps, "steps timed on both engines for the ratio")
         ->check(CLI::PositiveNumber);
     app.add_option("--seed", a.seed, "seed for initialisation and shuffling");
-    app.add_option("--threads", a.threads, "BLAS threads")->check(CLI::PositiveNumber);
+    app.add_option("--threads", a.threads, "compute threads")->check(CLI::PositiveNumber);
     app.add_flag("--check", a.check, "exit non-zero below the target test accuracy (95% sgd, 94% adam)");
     app.add_option("--min-accuracy", a.min_accuracy, "exit non-zero below this test accuracy (0..1)")
         ->check(CLI::Range(0.0, 1.0));
@@ -103,7 +102,7 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     try {
-        set_blas_threads(a.threads);
+        set_compute_threads(a.threads);
         const MnistData<float> data = load_mnist<float>(a.data);
         const auto train = DataSetView<float>::with_labels(data.train.images, data.train.labels);
         const auto test = DataSetView<float>::with_labels(data.test.images, data.test.labels);
@@ -122,7 +121,7 @@ int main(int argc, char** argv) {
         TrainingLog log(lo);
         log.attach(trainer);
         std::printf("MNIST: %zu training and %zu test digits from %s\n", train.rows(), test.rows(), a.data.c_str());
-        std::printf("model %s, %s, batch %zu, %zu epochs, vectorized engine, %d BLAS threads, OpenBLAS kernels %s\n",
+        std::printf("model %s, %s, batch %zu, %zu epochs, vectorized engine, %d compute threads, OpenBLAS kernels %s\n",
                     kSpec, opt->describe().c_str(), a.batch, a.epochs, a.threads,
                     vecnn::blas_core_description().c_str());
         trainer.fit(train, &test);

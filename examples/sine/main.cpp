@@ -7,7 +7,7 @@
 
 #include <cstdio>
 
-#include "data/generators.hpp"
+#include "vecnn/data/generators.hpp"
 #include "examples/example_util.hpp"
 
 namespace {

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "data/generators.hpp"
+#include "vecnn/data/generators.hpp"
 #include "examples/example_util.hpp"
 
 namespace {

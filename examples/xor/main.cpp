@@ -11,11 +11,11 @@
 #include <chrono>
 #include <cstdio>
 
-#include "data/generators.hpp"
-#include "nn/loss.hpp"
-#include "nn/model_spec.hpp"
-#include "nn/sgd.hpp"
-#include "nn/trainer.hpp"
+#include "vecnn/data/generators.hpp"
+#include "vecnn/nn/loss.hpp"
+#include "vecnn/nn/model_spec.hpp"
+#include "vecnn/nn/sgd.hpp"
+#include "vecnn/nn/trainer.hpp"
 
 namespace {
 
@@ -29,15 +29,14 @@ RunResult train(vecnn::Engine engine, std::size_t epochs, std::uint64_t seed) {
     using namespace vecnn;
     const auto data = make_xor<float>();
     auto model = build_model<float>("linear(2,8),tanh,linear(8,2)", seed);
-    model->set_engine(engine);
     CrossEntropy<float> loss;
-    loss.set_engine(engine);
     SGD<float> sgd(*model, SgdOptions{0.5, 0.9, 0, 0, false});
     TrainOptions options;
     options.batch_size = 4;  // full batch
     options.epochs = epochs;
     options.shuffle = false;
     Trainer<float> trainer(*model, loss, sgd, options);
+    trainer.set_engine(engine);
     const auto view = DataSetView<float>::with_labels(data.x, data.labels);
     const auto start = std::chrono::steady_clock::now();
     trainer.fit(view);

@@ -4,7 +4,7 @@
 // time per call of each flavour, their ratio, where the vectorized flavour
 // overtakes the loop one (crossover) and where the ratio levels off (plateau).
 //
-// The kernels are vecnn's own, called through the public kernel set:
+// The kernels are vecnn's own, called through the public kernel tables (tensor/kernels.hpp):
 //   sum     squared_error(x, 0): sum of x^2 against a zero vector (a reduction
 //           reading two arrays; loop: one scalar accumulator in order;
 //           vectorized: an xsimd reduction with four accumulators)
@@ -43,11 +43,11 @@
 
 #include <unistd.h>
 
-#include "tensor/blas_core.hpp"
-#include "tensor/kernels.hpp"
-#include "tensor/matrix.hpp"
-#include "tensor/random.hpp"
-#include "tensor/threads.hpp"
+#include "vecnn/tensor/blas_core.hpp"
+#include "vecnn/tensor/kernels.hpp"
+#include "vecnn/tensor/matrix.hpp"
+#include "vecnn/tensor/random.hpp"
+#include "vecnn/tensor/threads.hpp"
 
 namespace {
 
@@ -130,8 +130,7 @@ void bm_sum(benchmark::State& st, int log2n) {
     const ConstView<float> x(d.x), zero(d.zero);
     for (auto _ : st) {
         benchmark::DoNotOptimize(x.data);
-        float s = E == Engine::loop ? vecnn::loop::squared_error<float>(x, zero)
-                                    : vecnn::vectorized::squared_error<float>(x, zero);
+        float s = vecnn::kernels<float>(E).squared_error(x, zero);
         benchmark::DoNotOptimize(s);
     }
     set_rates(st, n, 8);  // reads x and the zero vector
@@ -139,13 +138,12 @@ void bm_sum(benchmark::State& st, int log2n) {
 
 // One elementwise kernel (x -> y) in the chosen flavour; reads x, writes y.
 template <Engine E>
-void bm_elementwise(benchmark::State& st, int log2n, void (*loop_kernel)(ConstView<float>, View<float>),
-                    void (*vectorized_kernel)(ConstView<float>, View<float>)) {
+void bm_elementwise(benchmark::State& st, int log2n, void (*vecnn::Kernels<float>::*entry)(ConstView<float>, View<float>)) {
     const std::size_t n = std::size_t{1} << log2n;
     auto& d = elementwise_data(n);
     const ConstView<float> x(d.x);
     const View<float> y(d.y);
-    auto* kernel = E == Engine::loop ? loop_kernel : vectorized_kernel;
+    auto* kernel = vecnn::kernels<float>(E).*entry;
     for (auto _ : st) {
         benchmark::DoNotOptimize(x.data);
         kernel(x, y);
@@ -157,12 +155,12 @@ void bm_elementwise(benchmark::State& st, int log2n, void (*loop_kernel)(ConstVi
 
 template <Engine E>
 void bm_relu(benchmark::State& st, int log2n) {
-    bm_elementwise<E>(st, log2n, &vecnn::loop::relu_forward<float>, &vecnn::vectorized::relu_forward<float>);
+    bm_elementwise<E>(st, log2n, &vecnn::Kernels<float>::relu_forward);
 }
 
 template <Engine E>
 void bm_exp(benchmark::State& st, int log2n) {
-    bm_elementwise<E>(st, log2n, &vecnn::loop::sigmoid_forward<float>, &vecnn::vectorized::sigmoid_forward<float>);
+    bm_elementwise<E>(st, log2n, &vecnn::Kernels<float>::sigmoid_forward);
 }
 
 template <Engine E>
@@ -171,13 +169,10 @@ void bm_linear(benchmark::State& st, int log2n) {
     auto& d = linear_data(log2n);
     const ConstView<float> x(d.x), w(d.w);
     const View<float> y(d.y);
+    auto* gemm = vecnn::kernels<float>(E).gemm;
     for (auto _ : st) {
         benchmark::DoNotOptimize(x.data);
-        if (E == Engine::loop) {
-            vecnn::loop::gemm<float>(false, true, 1.0f, x, w, 0.0f, y);
-        } else {
-            vecnn::vectorized::gemm<float>(false, true, 1.0f, x, w, 0.0f, y);
-        }
+        gemm(false, true, 1.0f, x, w, 0.0f, y);
         benchmark::DoNotOptimize(y.data);
         benchmark::ClobberMemory();
     }
@@ -437,8 +432,8 @@ int main(int argc, char** argv) {
     benchmark::Initialize(&n_args, args.data());
     if (benchmark::ReportUnrecognizedArguments(n_args, args.data())) return 1;
 
-    vecnn::set_blas_threads(1);  // one thread: vecnn's GEMM pool and OpenBLAS
-    benchmark::AddCustomContext("vecnn_threads", std::to_string(vecnn::blas_threads()));
+    vecnn::set_compute_threads(1);  // one thread: vecnn's GEMM pool and OpenBLAS
+    benchmark::AddCustomContext("vecnn_threads", std::to_string(vecnn::compute_threads()));
     benchmark::AddCustomContext("xsimd_arch", xsimd::default_arch::name());
     benchmark::AddCustomContext("openblas_kernels", vecnn::blas_core_description());
     benchmark::AddCustomContext("xsimd_float_lanes", std::to_string(xsimd::batch<float>::size));

@@ -6,9 +6,12 @@
 #include <fstream>
 #include <map>
 
-#include "tensor/blas_core.hpp"
-#include "tensor/threads.hpp"
+#include <nlohmann/json.hpp>
+
+#include "vecnn/tensor/blas_core.hpp"
+#include "vecnn/tensor/threads.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/cli/options.hpp"
 #include "tools/cli/step_bench.hpp"
 
 namespace vecnn::cli {
@@ -38,21 +41,30 @@ std::vector<Config> default_suite() {
 
 std::string json_line(const Config& c, const char* engine, int threads, double momentum, const StepBenchResult& r,
                       double vs_loop) {
-    char buf[1024];
-    std::snprintf(buf, sizeof buf,
-                  "{\"config\":\"%s\",\"model\":\"%s\",\"batch\":%zu,\"engine\":\"%s\",\"threads\":%d,\"momentum\":%g,"
-                  "\"samples_per_s\":%.1f,\"samples_per_s_min\":%.1f,\"samples_per_s_max\":%.1f,\"step_us\":%.3f,"
-                  "\"gemm_us\":%.3f,\"gemm_fraction\":%.4f,\"gemm_bound_samples_per_s\":%.1f,\"allocs_per_step\":%.3f,"
-                  "\"parameters\":%zu,\"steps\":%zu,\"blas_core\":\"%s\"%s}",
-                  c.name.c_str(), r.spec.c_str(), c.batch, engine, threads, momentum, r.median_samples_per_s,
-                  r.min_samples_per_s, r.max_samples_per_s, r.step_us, r.gemm_us, r.gemm_us / r.step_us,
-                  r.gemm_bound_samples_per_s, r.allocs_per_step, r.parameters, r.steps, blas_core().c_str(),
-                  vs_loop > 0 ? (",\"speedup_vs_loop\":" + std::to_string(vs_loop)).c_str() : "");
-    return buf;
+    nlohmann::ordered_json j;
+    j["config"] = c.name;
+    j["model"] = r.spec;
+    j["batch"] = c.batch;
+    j["engine"] = engine;
+    j["threads"] = threads;
+    j["momentum"] = momentum;
+    j["samples_per_s"] = r.median_samples_per_s;
+    j["samples_per_s_min"] = r.min_samples_per_s;
+    j["samples_per_s_max"] = r.max_samples_per_s;
+    j["step_us"] = r.step_us;
+    j["gemm_us"] = r.gemm_us;
+    j["gemm_fraction"] = r.gemm_us / r.step_us;
+    j["gemm_bound_samples_per_s"] = r.gemm_bound_samples_per_s;
+    j["allocs_per_step"] = r.allocs_per_step;
+    j["parameters"] = r.parameters;
+    j["steps"] = r.steps;
+    j["blas_core"] = blas_core();
+    if (vs_loop > 0) j["speedup_vs_loop"] = vs_loop;
+    return j.dump();
 }
 
 void run(const BenchArgs& a) {
-    set_blas_threads(a.threads);
+    set_compute_threads(a.threads);
     std::vector<Config> configs;
     if (a.model.empty()) {
         configs = default_suite();
@@ -115,11 +127,11 @@ void run(const BenchArgs& a) {
 void add_bench_command(CLI::App& app) {
     auto a = std::make_shared<BenchArgs>();
     auto* cmd = app.add_subcommand("bench", "time training steps on both engines against the GEMM-only bound");
-    cmd->add_option("--model", a->model, "model spec or sizes like 784-256-10 (default: the built-in suite)");
+    add_model_option(*cmd, a->model, "(default: the built-in suite) ");
     cmd->add_option("--batch", a->batch, "rows per step (with --model)")->check(CLI::PositiveNumber);
     cmd->add_option("--engine", a->engine, "vectorized | loop | both")
         ->check(CLI::IsMember({"vectorized", "loop", "both"}));
-    cmd->add_option("--threads", a->threads, "BLAS threads")->check(CLI::PositiveNumber);
+    add_threads_option(*cmd, a->threads);
     cmd->add_option("--seconds", a->seconds, "timed seconds per config and engine")->check(CLI::PositiveNumber);
     cmd->add_option("--repeats", a->repeats, "repeats (median and min-max over them)")->check(CLI::PositiveNumber);
     cmd->add_option("--momentum", a->momentum, "SGD momentum of the timed step (0: plain SGD)")

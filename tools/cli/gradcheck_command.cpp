@@ -1,19 +1,21 @@
-// vecnn gradcheck: the finite-difference gradient checker on random data.
+// vecnn gradcheck: the finite-difference gradient checker on random data, of
+// a whole model with its loss (--model) or of layers on both engines (--layer).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 
-#include "nn/gradcheck.hpp"
-#include "nn/model_spec.hpp"
-#include "tensor/random.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/options.hpp"
+#include "vecnn/nn/gradcheck.hpp"
+#include "vecnn/nn/layer_check.hpp"
+#include "vecnn/nn/model_spec.hpp"
+#include "vecnn/tensor/random.hpp"
 
 namespace vecnn::cli {
 namespace {
 
 struct GradcheckArgs {
-    std::string model;
+    std::string model, layer;
     std::string loss = "cross-entropy";
     std::string engine = "vectorized";
     std::size_t batch = 4;
@@ -21,11 +23,11 @@ struct GradcheckArgs {
     GradCheckOptions check;
 };
 
-void run(const GradcheckArgs& a) {
-    const SpecFeatures features = spec_features(a.model);
+void check_model(const GradcheckArgs& a) {
     auto model = build_model<double>(a.model, a.seed);
-    model->set_engine(engine_from_string(a.engine));
     auto loss = make_loss<double>(a.loss);
+    const SpecFeatures features = model_features(*model);
+    model->set_engine(engine_from_string(a.engine));
     loss->set_engine(engine_from_string(a.engine));
 
     Rng rng(a.seed + 1);
@@ -50,20 +52,42 @@ void run(const GradcheckArgs& a) {
     if (!report.passed) throw CommandVerdict{1};
 }
 
+void check_layers(const GradcheckArgs& a) {
+    LayerCheckOptions options;
+    options.gradcheck = a.check;
+    options.seed = a.seed + 1;
+    const LayerCheckReport report = check_layer(a.layer, options);
+    std::printf("check_layer %s: float64 gradients on both engines, loop against vectorized (float64 and float32)\n",
+                report.layer.c_str());
+    std::fputs(report.table().c_str(), stdout);
+    if (!report.passed) throw CommandVerdict{1};
+}
+
 }  // namespace
 
 void add_gradcheck_command(CLI::App& app) {
     auto args = std::make_shared<GradcheckArgs>();
-    auto* cmd = app.add_subcommand("gradcheck", "check a model's gradients against central differences (float64)");
-    cmd->add_option("--model", args->model, "layer list, e.g. linear(4,8),tanh,linear(8,3)")->required();
-    cmd->add_option("--loss", args->loss, "cross-entropy | mse")->check(CLI::IsMember({"cross-entropy", "mse"}));
+    auto* cmd = app.add_subcommand("gradcheck", "check gradients against central differences (float64)");
+    auto* model = add_model_option(*cmd, args->model, "the model to check with its loss: ");
+    auto* layer = cmd->add_option("--layer", args->layer,
+                                  "instead: layers to check on both engines (check_layer), e.g. 'tanh' or 'linear(4,3)'");
+    model->excludes(layer);
+    cmd->add_option("--loss", args->loss, "cross-entropy | mse (with --model)")
+        ->check(CLI::IsMember({"cross-entropy", "mse"}));
     add_engine_option(*cmd, args->engine);
-    cmd->add_option("--batch", args->batch, "rows of random input")->check(CLI::PositiveNumber);
+    cmd->add_option("--batch", args->batch, "rows of random input (with --model)")->check(CLI::PositiveNumber);
     cmd->add_option("--seed", args->seed, "seed for parameters and data");
     cmd->add_option("--eps", args->check.eps, "finite-difference step")->check(CLI::PositiveNumber);
     cmd->add_option("--atol", args->check.atol, "absolute tolerance")->check(CLI::NonNegativeNumber);
     cmd->add_option("--rtol", args->check.rtol, "relative tolerance")->check(CLI::NonNegativeNumber);
-    cmd->callback([args] { run(*args); });
+    cmd->callback([args, model, layer] {
+        if (model->count() == 0 && layer->count() == 0) throw CommandError("gradcheck needs --model or --layer");
+        if (layer->count() > 0) {
+            check_layers(*args);
+        } else {
+            check_model(*args);
+        }
+    });
 }
 
 }  // namespace vecnn::cli

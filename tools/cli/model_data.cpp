@@ -2,8 +2,7 @@
 
 #include <stdexcept>
 
-#include "nn/model_spec.hpp"
-#include "tensor/shape_check.hpp"
+#include "vecnn/tensor/shape_check.hpp"
 
 namespace vecnn::cli {
 namespace {
@@ -18,8 +17,7 @@ ModelData<T>::ModelData(ModelData&& other) noexcept
     : features(std::move(other.features)), targets(std::move(other.targets)), view(make_view(features, targets)) {}
 
 template <class T>
-Matrix<T> load_model_features(const std::string& spec, const std::string& x_path, const char* x_option) {
-    const SpecFeatures f = spec_features(spec);
+Matrix<T> load_model_features(const SpecFeatures& f, const std::string& x_path, const char* x_option) {
     Matrix<T> x = load_features<T>(x_path);
     if (x.shape()[1] != f.inputs) {
         throw std::invalid_argument(std::string(x_option) + " " + x_path + ": features " + to_string(shape_of(x)) +
@@ -30,11 +28,10 @@ Matrix<T> load_model_features(const std::string& spec, const std::string& x_path
 }
 
 template <class T>
-ModelData<T> load_model_data(const std::string& spec, const std::string& loss, const std::string& x_path,
+ModelData<T> load_model_data(const SpecFeatures& f, const std::string& loss, const std::string& x_path,
                              const std::string& y_path, const char* x_option, const char* y_option) {
-    const SpecFeatures f = spec_features(spec);
     ModelData<T> d;
-    d.features = load_model_features<T>(spec, x_path, x_option);
+    d.features = load_model_features<T>(f, x_path, x_option);
     d.targets = load_targets<T>(y_path);
     const std::size_t rows = d.features.shape()[0];
     if (d.targets.size() != rows) {
@@ -60,11 +57,11 @@ ModelData<T> load_model_data(const std::string& spec, const std::string& loss, c
 
 template struct ModelData<float>;
 template struct ModelData<double>;
-template ModelData<float> load_model_data<float>(const std::string&, const std::string&, const std::string&,
+template ModelData<float> load_model_data<float>(const SpecFeatures&, const std::string&, const std::string&,
                                                  const std::string&, const char*, const char*);
-template ModelData<double> load_model_data<double>(const std::string&, const std::string&, const std::string&,
+template ModelData<double> load_model_data<double>(const SpecFeatures&, const std::string&, const std::string&,
                                                    const std::string&, const char*, const char*);
-template Matrix<float> load_model_features<float>(const std::string&, const std::string&, const char*);
-template Matrix<double> load_model_features<double>(const std::string&, const std::string&, const char*);
+template Matrix<float> load_model_features<float>(const SpecFeatures&, const std::string&, const char*);
+template Matrix<double> load_model_features<double>(const SpecFeatures&, const std::string&, const char*);
 
 }  // namespace vecnn::cli

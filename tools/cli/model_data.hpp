@@ -1,11 +1,12 @@
-// Features and targets from files, checked against a model spec and a loss,
+// Features and targets from files, checked against a model's widths and a loss,
 // with errors that name the option and the file.
 #pragma once
 
 #include <string>
 
-#include "data/dataset.hpp"
-#include "nn/dataset_view.hpp"
+#include "vecnn/data/dataset.hpp"
+#include "vecnn/nn/dataset_view.hpp"
+#include "vecnn/nn/model_spec.hpp"
 
 namespace vecnn::cli {
 
@@ -22,11 +23,11 @@ struct ModelData {
 };
 
 template <class T>
-ModelData<T> load_model_data(const std::string& spec, const std::string& loss, const std::string& x_path,
+ModelData<T> load_model_data(const SpecFeatures& model, const std::string& loss, const std::string& x_path,
                              const std::string& y_path, const char* x_option, const char* y_option);
 
-// Features alone (predict), checked against the spec's input width.
+// Features alone (predict), checked against the model's input width.
 template <class T>
-Matrix<T> load_model_features(const std::string& spec, const std::string& x_path, const char* x_option);
+Matrix<T> load_model_features(const SpecFeatures& model, const std::string& x_path, const char* x_option);
 
 }  // namespace vecnn::cli

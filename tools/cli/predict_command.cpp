@@ -3,9 +3,9 @@
 
 #include <cstdio>
 
-#include "nn/checkpoint.hpp"
-#include "nn/model_spec.hpp"
-#include "tensor/npy.hpp"
+#include "vecnn/nn/checkpoint.hpp"
+#include "vecnn/nn/model_spec.hpp"
+#include "vecnn/data/npy.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/model_data.hpp"
 #include "tools/cli/options.hpp"
@@ -24,9 +24,10 @@ void run(const PredictArgs& a) {
     auto model = build_model<T>(a.model, 0);
     model->set_engine(engine_from_string(a.engine));
     load_parameters(*model, a.params);
-    const Matrix<T> x = load_model_features<T>(a.model, a.x, "--x");
+    const SpecFeatures features = model_features(*model);
+    const Matrix<T> x = load_model_features<T>(features, a.x, "--x");
     const std::size_t rows = x.shape()[0], cols = x.shape()[1];
-    const std::size_t outputs = spec_features(a.model).outputs;
+    const std::size_t outputs = features.outputs;
     std::vector<T> out(rows * outputs);
     for (std::size_t start = 0; start < rows; start += a.batch) {  // bounded memory for large files
         const std::size_t m = std::min(a.batch, rows - start);
@@ -42,7 +43,7 @@ void run(const PredictArgs& a) {
 void add_predict_command(CLI::App& app) {
     auto a = std::make_shared<PredictArgs>();
     auto* cmd = app.add_subcommand("predict", "write a model's outputs for every row of a features file");
-    cmd->add_option("--model", a->model, "layer list the parameters were trained with")->required();
+    add_model_option(*cmd, a->model, "the model the parameters were trained with: ")->required();
     cmd->add_option("--params", a->params, "parameters (.npz, state_dict keys)")->required();
     cmd->add_option("--x", a->x, "features: .npy, CSV or MNIST IDX")->required();
     cmd->add_option("--out", a->out, "output .npy, (rows, outputs)")->required();

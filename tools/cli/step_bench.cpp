@@ -4,12 +4,12 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "nn/linear.hpp"
-#include "nn/loss.hpp"
-#include "nn/model_spec.hpp"
-#include "nn/sgd.hpp"
-#include "tensor/kernels.hpp"
-#include "tensor/random.hpp"
+#include "vecnn/nn/linear.hpp"
+#include "vecnn/nn/loss.hpp"
+#include "vecnn/nn/model_spec.hpp"
+#include "vecnn/nn/sgd.hpp"
+#include "vecnn/tensor/kernels.hpp"
+#include "vecnn/tensor/random.hpp"
 #include "tools/cli/allocation_counter.hpp"
 
 namespace vecnn::cli {
@@ -78,32 +78,13 @@ double median(std::vector<double> values) {
     return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
 }
 
-std::string expand_spec(const std::string& spec) {
-    if (spec.empty() || spec.find_first_not_of("0123456789-") != std::string::npos) return spec;
-    std::vector<std::string> dims;
-    std::size_t pos = 0;
-    while (true) {
-        const std::size_t dash = spec.find('-', pos);
-        dims.push_back(spec.substr(pos, dash - pos));
-        if (dash == std::string::npos) break;
-        pos = dash + 1;
-    }
-    if (dims.size() < 2) throw std::invalid_argument("model '" + spec + "': an MLP needs at least two sizes, e.g. 784-256-10");
-    std::string out;
-    for (std::size_t i = 0; i + 1 < dims.size(); ++i) {
-        if (i) out += ",relu,";
-        out += "linear(" + dims[i] + "," + dims[i + 1] + ")";
-    }
-    return out;
-}
-
 StepBenchResult bench_steps(const StepBenchConfig& config) {
     if (config.repeats == 0) throw std::invalid_argument("bench: repeats must be at least 1");
     if (config.batch == 0) throw std::invalid_argument("bench: batch must be at least 1");
     StepBenchResult result;
-    result.spec = expand_spec(config.spec);
-    const SpecFeatures features = spec_features(result.spec);
-    auto model = build_model<float>(result.spec, config.seed);
+    auto model = build_model<float>(config.spec, config.seed);
+    result.spec = model->describe();
+    const SpecFeatures features = model_features(*model);
     model->set_engine(config.engine);
     result.parameters = model->parameter_count();
     CrossEntropy<float> loss;
@@ -123,14 +104,14 @@ StepBenchResult bench_steps(const StepBenchConfig& config) {
     };
     const double slice = config.seconds / static_cast<double>(config.repeats);
     std::size_t warm = 0;
-    time_per_call(step, std::min(0.2, slice), warm);  // buffers sized, caches and BLAS threads warm
+    time_per_call(step, std::min(0.2, slice), warm);  // buffers sized, caches and worker threads warm
 
     // The GEMM-only bound, same run, same threads: the step's GEMM calls and
     // nothing else. Its repeats alternate with the step's, so a change in the
     // machine's load during the run touches both alike.
     auto gemms = step_gemms(*model, config.batch, rng);
     auto gemm_step = [&] {
-        for (auto& g : gemms) vectorized::gemm<float>(g.ta, g.tb, 1.0f, g.a, g.b, 1.0f, g.c);
+        for (auto& g : gemms) vectorized_kernels<float>().gemm(g.ta, g.tb, 1.0f, g.a, g.b, 1.0f, g.c);
     };
     std::size_t gemm_calls = 0;
     time_per_call(gemm_step, std::min(0.1, slice / 2), gemm_calls);

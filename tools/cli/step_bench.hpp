@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "tensor/matrix.hpp"
+#include "vecnn/tensor/matrix.hpp"
 
 namespace vecnn::cli {
 
 struct StepBenchConfig {
-    std::string spec;       // model spec, or "784-256-10" for a ReLU MLP
+    std::string spec;       // model spec (nn/model_spec.hpp), e.g. "784-256-10" for a ReLU MLP
     std::size_t batch = 64;
     Engine engine = Engine::vectorized;
     double seconds = 2.0;   // timed budget, split over the repeats
@@ -25,7 +25,7 @@ struct StepBenchConfig {
 };
 
 struct StepBenchResult {
-    std::string spec;                     // the expanded model spec
+    std::string spec;                     // the model as built, in the long form
     std::vector<double> samples_per_s;    // one per repeat
     double median_samples_per_s = 0, min_samples_per_s = 0, max_samples_per_s = 0;
     double step_us = 0;                   // at the median
@@ -35,9 +35,6 @@ struct StepBenchResult {
     std::size_t steps = 0;                // timed steps, all repeats
     std::size_t parameters = 0;
 };
-
-// "784-256-10" -> "linear(784,256),relu,linear(256,10)"; anything else is returned as is.
-std::string expand_spec(const std::string& spec);
 
 StepBenchResult bench_steps(const StepBenchConfig& config);
 

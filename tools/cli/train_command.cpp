@@ -5,15 +5,15 @@
 #include <filesystem>
 #include <optional>
 
-#include "data/dataset.hpp"
-#include "nn/checkpoint.hpp"
-#include "nn/loss.hpp"
-#include "nn/model_spec.hpp"
-#include "nn/optimizer_factory.hpp"
-#include "nn/trainer.hpp"
-#include "nn/training_checkpoint.hpp"
-#include "nn/training_log.hpp"
-#include "tensor/threads.hpp"
+#include "vecnn/data/dataset.hpp"
+#include "vecnn/nn/checkpoint.hpp"
+#include "vecnn/nn/loss.hpp"
+#include "vecnn/nn/model_spec.hpp"
+#include "vecnn/nn/optimizer_factory.hpp"
+#include "vecnn/nn/trainer.hpp"
+#include "vecnn/nn/training_checkpoint.hpp"
+#include "vecnn/nn/training_log.hpp"
+#include "vecnn/tensor/threads.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/model_data.hpp"
 #include "tools/cli/options.hpp"
@@ -37,18 +37,16 @@ struct TrainArgs {
 
 template <class T>
 void run(const TrainArgs& a, bool lr_given) {
-    if (a.threads > 0) set_blas_threads(a.threads);
+    if (a.threads > 0) set_compute_threads(a.threads);
     auto model = build_model<T>(a.model, a.seed);
-    const Engine engine = engine_from_string(a.engine);
-    model->set_engine(engine);
     auto loss = make_loss<T>(a.loss);
-    loss->set_engine(engine);
+    const SpecFeatures features = model_features(*model);
 
-    const ModelData<T> train = load_model_data<T>(a.model, a.loss, a.x, a.y, "--x", "--y");
+    const ModelData<T> train = load_model_data<T>(features, a.loss, a.x, a.y, "--x", "--y");
     std::optional<ModelData<T>> val;
     if (!a.val_x.empty() || !a.val_y.empty()) {
         if (a.val_x.empty() || a.val_y.empty()) throw CommandError("--val-x and --val-y go together");
-        val.emplace(load_model_data<T>(a.model, a.loss, a.val_x, a.val_y, "--val-x", "--val-y"));
+        val.emplace(load_model_data<T>(features, a.loss, a.val_x, a.val_y, "--val-x", "--val-y"));
     }
     if (!a.init.empty()) load_parameters(*model, a.init);
 
@@ -65,6 +63,7 @@ void run(const TrainArgs& a, bool lr_given) {
     options.drop_last = a.drop_last;
     options.seed = a.seed;
     Trainer<T> trainer(*model, *loss, *optimizer, options);
+    trainer.set_engine(engine_from_string(a.engine));
 
     // Resuming: one checkpoint file in the folder, rewritten after every epoch.
     const std::string config = "model " + model->describe() + ", " + a.dtype + ", optimizer " + a.optimizer;
@@ -121,7 +120,7 @@ void run(const TrainArgs& a, bool lr_given) {
 void add_train_command(CLI::App& app) {
     auto a = std::make_shared<TrainArgs>();
     auto* cmd = app.add_subcommand("train", "train a model on features and targets from files");
-    cmd->add_option("--model", a->model, "layer list, e.g. linear(784,256),relu,linear(256,10)")->required();
+    add_model_option(*cmd, a->model)->required();
     cmd->add_option("--loss", a->loss, "cross-entropy | mse")->check(CLI::IsMember({"cross-entropy", "mse"}));
     cmd->add_option("--x", a->x, "features: .npy, CSV or MNIST IDX")->required();
     cmd->add_option("--y", a->y, "targets: class indices or rows (.npy, CSV or MNIST IDX)")->required();
@@ -153,7 +152,7 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--resume", a->resume, "folder for a checkpoint written every epoch; resumes from it if present");
     cmd->add_option("--dump-grads", a->dump_grads, "write the last step's accumulated gradients to this .npz");
     cmd->add_option("--log-json", a->log_json, "write one JSON object per epoch to this file");
-    cmd->add_option("--threads", a->threads, "BLAS threads")->check(CLI::PositiveNumber);
+    add_threads_option(*cmd, a->threads);
     cmd->add_flag("--quiet", a->quiet, "no per-epoch lines or progress bar");
     cmd->callback([a, lr] {
         if (a->dtype == "float64") {

@@ -1,0 +1,149 @@
+#include "vecnn/nn/layer_registry.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+#include <stdexcept>
+
+#include "vecnn/nn/activations.hpp"
+#include "vecnn/nn/linear.hpp"
+
+namespace vecnn {
+namespace {
+
+struct Entry {
+    std::string name, usage;
+    LayerFactory<float> make_float;
+    LayerFactory<double> make_double;
+};
+
+// An entry from one generic factory, as the register_layer template makes it.
+template <class Factory>
+Entry entry(const char* name, const char* usage, Factory make) {
+    return {name, usage, [make](const LayerSpec& s) -> LayerPtr<float> { return make(s, 0.0f); },
+            [make](const LayerSpec& s) -> LayerPtr<double> { return make(s, 0.0); }};
+}
+
+// A layer without arguments.
+template <template <class> class L>
+Entry plain(const char* name) {
+    return entry(name, name, [](const LayerSpec&, auto scalar) { return std::make_unique<L<decltype(scalar)>>(); });
+}
+
+// The built-in layers, registered through the same kind of factory a user writes.
+std::vector<Entry> builtin_layers() {
+    auto linear = [](const LayerSpec& spec, auto scalar) {
+        const std::size_t in = spec.size(0, "in"), out = spec.size(1, "out");
+        return std::make_unique<Linear<decltype(scalar)>>(in, out, spec.rng());
+    };
+    return {entry("linear", "linear(in,out)", linear), plain<ReLU>("relu"), plain<Sigmoid>("sigmoid"),
+            plain<Tanh>("tanh"), plain<Softmax>("softmax")};
+}
+
+struct Registry {
+    std::mutex mutex;
+    std::vector<Entry> entries = builtin_layers();
+
+    std::vector<Entry>::iterator find(const std::string& name) {
+        return std::find_if(entries.begin(), entries.end(), [&](const Entry& e) { return e.name == name; });
+    }
+};
+
+Registry& registry() {
+    static Registry r;
+    return r;
+}
+
+std::string known_layers(const std::vector<Entry>& entries) {
+    std::string s;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        s += i == 0 ? "" : (i + 1 == entries.size() ? " or " : ", ");
+        s += entries[i].usage;
+    }
+    return s;
+}
+
+template <class T>
+const LayerFactory<T>& factory_of(const Entry& e);
+template <>
+const LayerFactory<float>& factory_of<float>(const Entry& e) {
+    return e.make_float;
+}
+template <>
+const LayerFactory<double>& factory_of<double>(const Entry& e) {
+    return e.make_double;
+}
+
+}  // namespace
+
+void register_layer(const std::string& name, const std::string& usage, LayerFactory<float> make_float,
+                    LayerFactory<double> make_double) {
+    const bool valid = !name.empty() && std::islower(static_cast<unsigned char>(name[0])) &&
+                       std::all_of(name.begin(), name.end(), [](char c) {
+                           return std::islower(static_cast<unsigned char>(c)) ||
+                                  std::isdigit(static_cast<unsigned char>(c)) || c == '_';
+                       });
+    if (!valid) {
+        throw std::invalid_argument("register_layer: '" + name +
+                                    "' is not a layer name (lowercase letters, digits and '_', starting with a letter)");
+    }
+    if (!make_float || !make_double) throw std::invalid_argument("register_layer: '" + name + "' needs two factories");
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    if (r.find(name) != r.entries.end()) {
+        throw std::invalid_argument("register_layer: a layer named '" + name + "' is already registered");
+    }
+    r.entries.push_back({name, usage.empty() ? name : usage, std::move(make_float), std::move(make_double)});
+}
+
+bool unregister_layer(const std::string& name) {
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    const auto it = r.find(name);
+    if (it == r.entries.end()) return false;
+    r.entries.erase(it);
+    return true;
+}
+
+bool is_layer_registered(const std::string& name) {
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    return r.find(name) != r.entries.end();
+}
+
+std::vector<std::string> registered_layer_usages() {
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    std::vector<std::string> usages;
+    for (const auto& e : r.entries) usages.push_back(e.usage);
+    return usages;
+}
+
+template <class T>
+LayerPtr<T> make_layer(const LayerSpec& spec) {
+    LayerFactory<T> make;
+    std::string usage;
+    {
+        Registry& r = registry();
+        std::lock_guard<std::mutex> lock(r.mutex);
+        const auto it = r.find(spec.name());
+        if (it == r.entries.end()) {
+            throw std::invalid_argument("unknown layer (expected " + known_layers(r.entries) + ")");
+        }
+        make = factory_of<T>(*it);
+        usage = it->usage;
+    }
+    try {
+        LayerPtr<T> layer = make(spec);
+        if (!layer) throw std::invalid_argument("the factory returned no layer");
+        spec.require_all_read();
+        return layer;
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(std::string(e.what()) + " (expected " + usage + ")");
+    }
+}
+
+template LayerPtr<float> make_layer<float>(const LayerSpec&);
+template LayerPtr<double> make_layer<double>(const LayerSpec&);
+
+}  // namespace vecnn
