@@ -170,6 +170,32 @@ TEST_CASE("gradcheck prints a table and passes; exit status tells the verdict") 
     CHECK(strict.out.find("FAILED") != std::string::npos);
 }
 
+TEST_CASE("gradcheck --layer checks layers on both engines; a wrong token is a clear error") {
+    const auto r = run_vecnn("gradcheck --layer 'linear(3,4),tanh'");
+    INFO(r.err);
+    CHECK(r.status == 0);
+    CHECK(r.out.find("gradcheck float64, loop engine") != std::string::npos);
+    CHECK(r.out.find("loop = vectorized, float32") != std::string::npos);
+    CHECK(r.out.find("PASSED") != std::string::npos);
+    check_fails(run_vecnn("gradcheck --layer 'relu(2)'"), {"relu(2)", "1 argument given, 0 used"});
+    check_fails(run_vecnn("gradcheck"), {"--model or --layer"});
+    check_fails(run_vecnn("gradcheck --model relu --layer relu"), {"excludes"});
+}
+
+TEST_CASE("one model-spec grammar: train and bench take the short form, as build_model does") {
+    TempDir dir("cli");
+    write_data(dir);
+    const std::string data = " --x '" + (dir / "x.npy") + "' --y '" + (dir / "y.npy") + "'";
+    const auto short_form = run_vecnn("train --model 4-16-3 --epochs 3 --save '" + (dir / "short.npz") + "'" + data);
+    const auto long_form = run_vecnn("train --model " + kSpec + " --epochs 3 --save '" + (dir / "long.npz") + "'" + data);
+    INFO(short_form.err);
+    REQUIRE(short_form.status == 0);
+    REQUIRE(long_form.status == 0);
+    CHECK(short_form.out.find("training linear(4,16),relu,linear(16,3)") != std::string::npos);
+    CHECK(test::slurp(dir / "short.npz") == test::slurp(dir / "long.npz"));  // the same model, trained alike
+    check_fails(run_vecnn("train --model 4--3" + data), {"4--3", "empty size"});
+}
+
 TEST_CASE("every user mistake: one clear message, non-zero exit") {
     TempDir dir("cli");
     write_data(dir);

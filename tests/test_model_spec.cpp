@@ -75,6 +75,19 @@ TEST_CASE("build_model: whitespace is ignored; activations may lead; no Linear m
     CHECK(none->parameters().empty());
 }
 
+TEST_CASE("the short form of a ReLU MLP is the same spec, parsed by the same parser") {
+    CHECK(model_spec_tokens("784-256-10") == std::vector<std::string>{"linear(784,256)", "relu", "linear(256,10)"});
+    CHECK(model_spec_tokens(" 2 - 3 ") == std::vector<std::string>{"linear(2,3)"});
+    const auto a = build_model<double>("5-7-3", 4);
+    const auto b = build_model<double>("linear(5,7),relu,linear(7,3)", 4);
+    CHECK(a->describe() == b->describe());
+    CHECK(parameters_of(*a) == parameters_of(*b));
+    CHECK(spec_features("784-256-10").inputs == 784);
+    check_invalid_argument([] { build_model<float>("784--10"); }, {"784--10", "empty size"});
+    check_invalid_argument([] { build_model<float>("784-0"); }, {"layer 0", "'linear(784,0)'", "positive"});
+    check_invalid_argument([] { build_model<float>("7"); }, {"layer 0", "'7'", "not a layer name"});
+}
+
 TEST_CASE("spec_features: inputs of the first Linear, outputs of the last") {
     const auto f = spec_features("linear(784,256),relu,linear(256,10),softmax");
     CHECK(f.inputs == 784);
