@@ -7,6 +7,7 @@
 #include <array>
 #include <cassert>
 #include <cmath>
+#include <memory>
 #include <xsimd/xsimd.hpp>
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xmath.hpp>
@@ -21,15 +22,31 @@
 namespace vecnn::vectorized {
 namespace {
 
+// The adaptors' allocator type (they own nothing, so it never allocates).
+// Being local to this file, it makes every xtensor expression type built on
+// the adaptors below local too, and so the instances of xtensor's templates
+// for them: a program that links vecnn and instantiates xtensor for the same
+// expressions under other flags (no -march, no XTENSOR_USE_XSIMD) cannot have
+// its copies chosen over these at link time.
+template <class T>
+struct LocalAllocator : std::allocator<T> {
+    template <class U>
+    struct rebind {
+        using other = LocalAllocator<U>;
+    };
+};
+
 // A view as a flat 1-D xtensor adaptor: elementwise ops over contiguous
 // memory take xtensor's linear SIMD assignment path.
 template <class T>
 auto flat(View<T> v) {
-    return xt::adapt(v.data, v.size(), xt::no_ownership(), std::array<std::size_t, 1>{v.size()});
+    return xt::adapt(v.data, v.size(), xt::no_ownership(), std::array<std::size_t, 1>{v.size()},
+                     xt::layout_type::row_major, LocalAllocator<T>());
 }
 template <class T>
 auto flat(ConstView<T> v) {
-    return xt::adapt(v.data, v.size(), xt::no_ownership(), std::array<std::size_t, 1>{v.size()});
+    return xt::adapt(v.data, v.size(), xt::no_ownership(), std::array<std::size_t, 1>{v.size()},
+                     xt::layout_type::row_major, LocalAllocator<T>());
 }
 void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha, const float* a, int lda,
                const float* b, int ldb, float beta, float* c, int ldc) {
