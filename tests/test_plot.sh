@@ -421,7 +421,7 @@ expect_ok budget run.json --markdown budget.svg
 cmp -s stdout.txt expected.md || fail "budget --markdown OUT: tables differ: $(diff expected.md stdout.txt | head -5)"
 check budget.svg "text:vecnn vectorization budget: float32, 1 thread, CPU time per call (median)" \
     "text:xsimd avx2 (8 float lanes), OpenBLAS 0.3.21 Haswell" \
-    "text:vectorized / loop (> 1: vectorized faster)" "text:elements/s (solid: vectorized, dashed: loop)" \
+    "text:speed-up: loop time / vectorized time (> 1: vectorized faster)" "text:elements/s (solid: vectorized, dashed: loop)" \
     "text:sum (squared_error vs 0)" text:relu_forward "text:linear (gemm X W^T)" \
     text:elements text:2⁴ text:2⁸ text:2¹² text:1× text:10× text:1G/s "text:2 arrays > L1" \
     ids:cache-ratio-L1:1 ids:cache-rate-L1:1 ids:cache-ratio-L2:0 ids:ratio-exp:0 dashed:ratio-one \

@@ -854,7 +854,7 @@ def cmd_budget(args):
     allr = [r for v in ratios.values() for _, r in v]
     budget_log_axis(ratio_ax, "ratio", allr + [0.5, 2], lambda e: "%g\u00d7" % 10 ** e, xmin, xmax, context)
     ratio_ax.axhline(1, color=INK, linewidth=1, dashes=(4, 3), gid="ratio-one")
-    ratio_ax.set_title("vectorized / loop (> 1: vectorized faster)", loc="left", fontweight="bold", fontsize=10)
+    ratio_ax.set_title("speed-up: loop time / vectorized time (> 1: vectorized faster)", loc="left", fontweight="bold", fontsize=10)
     for k in kernels:
         if ratios[k]:
             ratio_ax.plot([n for n, _ in ratios[k]], [r for _, r in ratios[k]], color=KERNEL_COLOURS[k],
