@@ -604,7 +604,8 @@ def cmd_bench(args):
     configs = read_bench(args.bench)
     load_matplotlib()
     values = [v for _, _, _, runs in configs for run in runs.values() for v in run]
-    lo = 10 ** math.floor(math.log10(min(values)))
+    # At least half a decade below the smallest bar, so that it shows.
+    lo = 10 ** math.floor(math.log10(min(values)) - 0.5)
     hi = max(values) * 4  # room for the ratios above the bars
     configs = [(name, short_model(model), batch, runs) for name, model, batch, runs in configs]
     # Each config gets room for its model line (8.5 pt text, about 0.066 inch a character).
