@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "vecnn/data/idx.hpp"
 #include "vecnn/nn/checkpoint.hpp"
 #include "vecnn/data/npy.hpp"
@@ -275,35 +277,41 @@ TEST_CASE("bench --json: one record per engine with the fields the issue names, 
     REQUIRE(r.status == 0);
     CHECK(r.out.find("momentum 0)") != std::string::npos);
     CHECK(r.out.find("OpenBLAS kernels ") != std::string::npos);
+    // Every line parses as a JSON object (nlohmann-json, a parser the writer does not share).
     std::istringstream lines(vecnn::test::slurp(dir / "b.jsonl"));
-    std::vector<std::string> records;
-    for (std::string line; std::getline(lines, line);) records.push_back(line);
+    std::vector<nlohmann::json> records;
+    for (std::string line; std::getline(lines, line);) records.push_back(nlohmann::json::parse(line));
     REQUIRE(records.size() == 2);
-    // A number after "key": in a flat JSON object (our own writer: no nesting, no spaces).
-    auto number = [](const std::string& rec, const std::string& key) {
-        const auto at = rec.find("\"" + key + "\":");
-        REQUIRE_MESSAGE(at != std::string::npos, key);
-        return std::stod(rec.substr(at + key.size() + 3));
-    };
     for (const auto& rec : records) {
-        CAPTURE(rec);
-        CHECK(rec.find("\"model\":\"linear(16,32),relu,linear(32,4)\"") != std::string::npos);
+        CAPTURE(rec.dump());
+        CHECK(rec.at("model") == "linear(16,32),relu,linear(32,4)");
         // The OpenBLAS kernel set in use, as OpenBLAS names it (never empty).
-        CHECK(rec.find("\"blas_core\":\"") != std::string::npos);
-        CHECK(rec.find("\"blas_core\":\"\"") == std::string::npos);
-        CHECK(number(rec, "batch") == 8);
-        CHECK(number(rec, "threads") == 2);
-        CHECK(number(rec, "momentum") == 0);
-        CHECK(number(rec, "samples_per_s") > 0);
-        CHECK(number(rec, "step_us") > 0);
-        CHECK(number(rec, "gemm_bound_samples_per_s") > 0);
-        CHECK(number(rec, "allocs_per_step") == 0);
+        CHECK_FALSE(rec.at("blas_core").get<std::string>().empty());
+        CHECK(rec.at("batch") == 8);
+        CHECK(rec.at("threads") == 2);
+        CHECK(rec.at("momentum") == 0);
+        CHECK(rec.at("samples_per_s").get<double>() > 0);
+        CHECK(rec.at("step_us").get<double>() > 0);
+        CHECK(rec.at("gemm_bound_samples_per_s").get<double>() > 0);
+        CHECK(rec.at("allocs_per_step") == 0);
         // samples/s and us/step describe the same median step.
-        CHECK(number(rec, "samples_per_s") * number(rec, "step_us") == doctest::Approx(8e6).epsilon(1e-3));
+        CHECK(rec.at("samples_per_s").get<double>() * rec.at("step_us").get<double>() ==
+              doctest::Approx(8e6).epsilon(1e-3));
     }
-    CHECK(records[0].find("\"engine\":\"vectorized\"") != std::string::npos);
-    CHECK(records[0].find("\"speedup_vs_loop\":") != std::string::npos);
-    CHECK(records[1].find("\"engine\":\"loop\"") != std::string::npos);
+    CHECK(records[0].at("engine") == "vectorized");
+    CHECK(records[0].contains("speedup_vs_loop"));
+    CHECK(records[1].at("engine") == "loop");
+    CHECK_FALSE(records[1].contains("speedup_vs_loop"));
+
+    // A model spec far longer than any fixed buffer still makes valid JSON, the spec intact.
+    std::string spec = "linear(3,3)";
+    for (int i = 0; i < 120; ++i) spec += ",tanh,linear(3,3)";
+    const auto long_run = run_vecnn("bench --model '" + spec + "' --batch 2 --engine vectorized --seconds 0.05 "
+                                    "--repeats 1 --json '" + (dir / "long.jsonl") + "'");
+    INFO("stderr: " << long_run.err);
+    REQUIRE(long_run.status == 0);
+    const auto long_record = nlohmann::json::parse(vecnn::test::slurp(dir / "long.jsonl"));
+    CHECK(long_record.at("model") == spec);
 
     check_fails(run_vecnn("bench --model 16-32-4 --momentum 2"), {"--momentum"});
     check_fails(run_vecnn("bench --model 16-32-4 --json '" + (dir / "no/such/dir/b.jsonl") + "'"), {"b.jsonl"});
