@@ -2,10 +2,12 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <string_view>
 
 #include "vecnn/data/file_io.hpp"
+#include "vecnn/tensor/limits.hpp"
 
 namespace vecnn {
 namespace {
@@ -64,6 +66,14 @@ CsvTable read_csv(const std::string& path) {
 CsvTable parse_csv(const char* text, std::size_t size, const std::string& source) {
     CsvTable t;
     const std::string_view all(text, size);
+    if (const void* nul = std::memchr(text, 0, size)) {
+        const auto offset = static_cast<const char*>(nul) - text;
+        throw std::runtime_error(source + ": binary data (a NUL byte at offset " + std::to_string(offset) +
+                                 "), not CSV text");
+    }
+    // Parsed values take 8 bytes each (and 8 per row for the line numbers):
+    // short fields ("0,") would take 4x their text; the input limit bounds that too.
+    const std::uint64_t limit = max_input_bytes();
     // Spreadsheet exports often start with a UTF-8 byte-order mark; left in,
     // it would turn a first data row into a "header" and drop it silently.
     std::size_t pos = all.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
@@ -131,6 +141,12 @@ CsvTable parse_csv(const char* text, std::size_t size, const std::string& source
         }
         t.lines.push_back(line_no);
         ++t.rows;
+        if ((t.values.size() + t.lines.size()) * sizeof(double) > limit) {
+            throw std::runtime_error(source + ": line " + std::to_string(line_no) + ": the values parsed so far take " +
+                                     format_bytes((t.values.size() + t.lines.size()) * sizeof(double)) +
+                                     ", more than the input limit of " + format_bytes(limit) +
+                                     " (raise it with --max-input-bytes)");
+        }
     }
     if (t.rows == 0) throw std::runtime_error(source + ": no data rows" + (t.header.empty() ? "" : " after the header line"));
     return t;

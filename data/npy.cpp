@@ -14,6 +14,7 @@ namespace {
 
 constexpr char kMagic[] = "\x93NUMPY";
 constexpr std::size_t kMagicSize = 6;
+constexpr std::size_t kMaxHeader = std::size_t{1} << 20;  // bytes of header text accepted
 constexpr std::size_t kAlign = 64;  // numpy pads the header so the data starts 64-byte aligned
 
 // ---- byte order: the file is little-endian whatever the host is ----
@@ -408,17 +409,16 @@ std::string shape_string(const std::vector<std::size_t>& shape) {
 
 NpyArray read_npy(const std::string& path) { return parse_npy(read_file(path), path); }
 
-NpyArray parse_npy(std::vector<char> file, const std::string& source) {
-    const std::size_t n = file.size();
+std::size_t npy_header_size(const char* data, std::size_t n, const std::string& source) {
     const std::size_t magic_seen = n < kMagicSize ? n : kMagicSize;
     if (n == 0) throw std::runtime_error(source + ": not a .npy file (the file is empty)");
-    if (std::memcmp(file.data(), kMagic, magic_seen) != 0) {
+    if (std::memcmp(data, kMagic, magic_seen) != 0) {
         throw std::runtime_error(source + ": not a .npy file (bad magic: expected \\x93NUMPY, found \"" +
-                                 printable(file.data(), magic_seen) + "\")");
+                                 printable(data, magic_seen) + "\")");
     }
     if (n < kMagicSize + 2) throw std::runtime_error(source + ": truncated .npy header (file has only " + std::to_string(n) + " bytes)");
-    const int major = static_cast<unsigned char>(file[6]);
-    const int minor = static_cast<unsigned char>(file[7]);
+    const int major = static_cast<unsigned char>(data[6]);
+    const int minor = static_cast<unsigned char>(data[7]);
     if ((major != 1 && major != 2 && major != 3) || minor != 0) {
         throw std::runtime_error(source + ": unsupported .npy format version " + std::to_string(major) + "." +
                                  std::to_string(minor) + " (expected 1.0, 2.0 or 3.0)");
@@ -427,35 +427,59 @@ NpyArray parse_npy(std::vector<char> file, const std::string& source) {
     const std::size_t preamble = kMagicSize + 2 + len_bytes;
     if (n < preamble) throw std::runtime_error(source + ": truncated .npy header (file has only " + std::to_string(n) + " bytes)");
     std::size_t header_len = 0;
-    for (std::size_t i = 0; i < len_bytes; ++i) header_len |= static_cast<std::size_t>(static_cast<unsigned char>(file[8 + i])) << (8 * i);
-    if (header_len > n - preamble) {
-        throw std::runtime_error(source + ": truncated .npy header (declares " + std::to_string(header_len) +
+    for (std::size_t i = 0; i < len_bytes; ++i) header_len |= static_cast<std::size_t>(static_cast<unsigned char>(data[8 + i])) << (8 * i);
+    // numpy writes headers of a few hundred bytes (and refuses to read more
+    // than 10,000 by default): a longer one is a lie, not a shape.
+    if (header_len > kMaxHeader) {
+        throw std::runtime_error(source + ": implausible .npy header: it declares " + std::to_string(header_len) +
+                                 " header bytes (at most " + std::to_string(kMaxHeader) + " are accepted)");
+    }
+    return preamble + header_len;
+}
+
+NpyHeader parse_npy_header(const char* data, std::size_t n, const std::string& source) {
+    const std::size_t total = npy_header_size(data, n, source);
+    const std::size_t preamble = static_cast<unsigned char>(data[6]) == 1 ? kMagicSize + 4 : kMagicSize + 6;
+    if (n < total) {
+        throw std::runtime_error(source + ": truncated .npy header (declares " + std::to_string(total - preamble) +
                                  " header bytes, file has " + std::to_string(n - preamble) + " after the preamble)");
     }
     // Version 3.0 only differs by allowing UTF-8 in the header; our keys are ASCII either way.
-    const std::string text(file.data() + preamble, header_len);
+    const std::string text(data + preamble, total - preamble);
     const Header h = parse_header(text, source);
     if (h.fortran_order) {
         throw std::runtime_error(source + ": fortran_order=True arrays are not supported (save a C-ordered array: "
                                  "np.ascontiguousarray(a))");
     }
+    NpyHeader out;
+    out.dtype = normalise_descr(h.descr, source);
+    out.shape = h.shape;
+    out.data_offset = total;
+    std::size_t count = 0;
+    if (!checked_count(out.shape, dtype_itemsize(out.dtype), count)) {
+        throw std::runtime_error(source + ": shape " + shape_string(out.shape) + " is too large");
+    }
+    out.data_bytes = count * dtype_itemsize(out.dtype);
+    return out;
+}
 
+NpyArray parse_npy(std::vector<char> file, const std::string& source) {
+    const std::size_t n = file.size();
+    const NpyHeader h = parse_npy_header(file.data(), n, source);
     NpyArray a;
     a.source = source;
-    a.dtype = normalise_descr(h.descr, source);
+    a.dtype = h.dtype;
     a.shape = h.shape;
-    const std::size_t itemsize = dtype_itemsize(a.dtype);
-    std::size_t count = 0;
-    if (!checked_count(a.shape, itemsize, count)) throw std::runtime_error(source + ": shape " + shape_string(a.shape) + " is too large");
-    const std::size_t expected = count * itemsize;
-    const std::size_t found = n - preamble - header_len;
+    const std::size_t expected = h.data_bytes;
+    const std::size_t found = n - h.data_offset;
     if (found != expected) {
         const std::string what = found < expected ? "truncated data" : "data size does not match the shape";
         throw std::runtime_error(source + ": " + what + ": shape " + shape_string(a.shape) + " of " + dtype_name(a.dtype) +
                                  " needs " + std::to_string(expected) + " bytes, file has " + std::to_string(found));
     }
+    const std::size_t preamble_and_header = h.data_offset;
     // Reuse the file buffer: drop the header in place instead of copying the payload.
-    file.erase(file.begin(), file.begin() + static_cast<std::ptrdiff_t>(preamble + header_len));
+    file.erase(file.begin(), file.begin() + static_cast<std::ptrdiff_t>(preamble_and_header));
     a.bytes = std::move(file);
     return a;
 }

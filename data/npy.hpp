@@ -51,6 +51,21 @@ std::string shape_string(const std::vector<std::size_t>& shape);
 
 // ---- reading ----
 NpyArray read_npy(const std::string& path);
+
+// What a .npy file declares before its data, to check it before reading the
+// data: dtype, shape, where the data starts and how many bytes it takes.
+struct NpyHeader {
+    std::string dtype;
+    std::vector<std::size_t> shape;
+    std::size_t data_offset = 0;
+    std::size_t data_bytes = 0;
+};
+// How many leading bytes hold the preamble and header, from the first 12 (or
+// fewer, at the end of a short file); throws on a bad magic, version or an
+// implausible header length (over 1 MiB).
+std::size_t npy_header_size(const char* data, std::size_t n, const std::string& source);
+// The header of the file whose first n >= npy_header_size(...) bytes are at `data`.
+NpyHeader parse_npy_header(const char* data, std::size_t n, const std::string& source);
 // Parses the bytes of a whole .npy file; `source` names it in errors.
 NpyArray parse_npy(std::vector<char> file, const std::string& source);
 

@@ -7,6 +7,7 @@
 #include <zip.h>
 
 #include "vecnn/data/file_io.hpp"
+#include "vecnn/tensor/limits.hpp"
 
 namespace vecnn {
 namespace {
@@ -59,6 +60,39 @@ std::vector<char> read_member(zip_t* za, zip_uint64_t index, zip_uint64_t size, 
     return bytes;
 }
 
+// The archive's directory says how large each member is; nothing is
+// allocated on its word until that agrees with the member's compressed size
+// (stored: equal; deflated: at most deflate's largest ratio, 1032:1) and with
+// the input limit, so a 2 KB archive that declares a 4 GB member is refused
+// at once. `total` sums the declared sizes of the members so far.
+void check_declared_size(const zip_stat_t& st, const std::string& where, std::uint64_t& total) {
+    if (!(st.valid & ZIP_STAT_COMP_SIZE) || !(st.valid & ZIP_STAT_COMP_METHOD)) {
+        throw std::runtime_error(where + ": the archive directory lacks the member's compressed size or method");
+    }
+    const std::uint64_t size = st.size, packed = st.comp_size;
+    if (st.comp_method == ZIP_CM_STORE) {
+        if (size != packed) {
+            throw std::runtime_error(where + ": the archive directory declares " + std::to_string(size) +
+                                     " bytes for a stored member of " + std::to_string(packed));
+        }
+    } else if (st.comp_method == ZIP_CM_DEFLATE) {
+        if (size / 1032 > packed + 1) {
+            throw std::runtime_error(where + ": the archive directory declares " + std::to_string(size) +
+                                     " bytes for a member of " + std::to_string(packed) +
+                                     " deflated bytes, more than deflate can expand to");
+        }
+    } else {
+        throw std::runtime_error(where + ": compression method " + std::to_string(st.comp_method) +
+                                 " is not supported (numpy writes stored or deflated members)");
+    }
+    total += size;
+    if (total > max_input_bytes() || total < size) {
+        throw std::runtime_error(where + ": the archive's members would take " + format_bytes(total) +
+                                 ", more than the input limit of " + format_bytes(max_input_bytes()) +
+                                 " (raise it with --max-input-bytes)");
+    }
+}
+
 }  // namespace
 
 NamedArrays read_npz(const std::string& path) {
@@ -85,6 +119,7 @@ NamedArrays read_npz(const std::string& path) {
 
     NamedArrays arrays;
     std::set<std::string> seen;
+    std::uint64_t total = 0;
     const zip_int64_t count = zip_get_num_entries(za.get(), 0);
     for (zip_int64_t i = 0; i < count; ++i) {
         zip_stat_t st;
@@ -100,6 +135,7 @@ NamedArrays read_npz(const std::string& path) {
         }
         const std::string key = name.substr(0, name.size() - kSuffixSize);
         if (!seen.insert(key).second) throw std::runtime_error(where + ": duplicate key '" + key + "'");
+        check_declared_size(st, where, total);
         std::vector<char> bytes = read_member(za.get(), static_cast<zip_uint64_t>(i), st.size, where);
         arrays.emplace_back(key, parse_npy(std::move(bytes), where));
     }

@@ -36,11 +36,11 @@ void adam_pass(T* __restrict p, const T* __restrict grad, T* __restrict m, T* __
 template <class T>
 Adam<T>::Adam(Layer<T>& model, AdamOptions options) : Optimizer<T>(model, options.lr, "Adam"), options_(options) {
     using detail::check_option;
-    check_option(std::isfinite(options.eps) && options.eps >= 0, "Adam", "eps", options.eps, "finite and >= 0");
+    check_option(detail::finite_in<T>(options.eps) && options.eps >= 0, "Adam", "eps", options.eps, detail::finite_rule<T>(">= 0"));
     check_option(options.beta1 >= 0 && options.beta1 < 1, "Adam", "beta1", options.beta1, "in [0, 1)");
     check_option(options.beta2 >= 0 && options.beta2 < 1, "Adam", "beta2", options.beta2, "in [0, 1)");
-    check_option(std::isfinite(options.weight_decay) && options.weight_decay >= 0, "Adam", "weight_decay",
-                 options.weight_decay, "finite and >= 0");
+    check_option(detail::finite_in<T>(options.weight_decay) && options.weight_decay >= 0, "Adam", "weight_decay",
+                 options.weight_decay, detail::finite_rule<T>(">= 0"));
     exp_avg_ = this->add_buffer("exp_avg");
     exp_avg_sq_ = this->add_buffer("exp_avg_sq");
 }

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "vecnn/nn/finite_check.hpp"
 #include "vecnn/nn/layer.hpp"
 
 namespace vecnn {
@@ -47,6 +48,8 @@ NamedArrays gradient_arrays(const Layer<T>& model, FloatType type) {
 
 template <class T>
 void save_parameters(const Layer<T>& model, const std::string& path, FloatType type) {
+    const std::string bad = non_finite_parameter(model);
+    if (!bad.empty()) throw std::runtime_error("cannot save '" + path + "': " + bad + " (nothing non-finite is saved)");
     NamedArrays arrays;
     try {
         arrays = parameter_arrays(model, type);
@@ -108,6 +111,8 @@ void assign_parameters(Layer<T>& model, const NamedArrays& arrays, const std::st
             if (!a.source.empty()) throw;
             throw std::runtime_error(source + ": key '" + p.name + "'" + e.what());
         }
+        const std::string bad = non_finite_value(staged.data() + p.offset, p.size(), p.name, p.dims.size() == 2 ? p.dims[1] : 0);
+        if (!bad.empty()) throw std::runtime_error(source + ": " + bad + " (non-finite parameters are refused)");
     }
     std::copy(staged.begin(), staged.end(), model.parameter_data());
 }

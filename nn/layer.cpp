@@ -1,15 +1,19 @@
 #include "vecnn/nn/layer.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
+#include "vecnn/tensor/limits.hpp"
 #include "vecnn/tensor/threads.hpp"
 
 namespace vecnn {
 
 std::size_t ParameterInfo::size() const {
     std::size_t n = 1;
-    for (std::size_t d : dims) n *= d;
+    for (std::size_t d : dims) {
+        if (__builtin_mul_overflow(n, d, &n)) return std::numeric_limits<std::size_t>::max();
+    }
     return n;
 }
 
@@ -104,12 +108,24 @@ void Layer<T>::bind(T* values, T* gradients) {
 template <class T>
 void Layer<T>::declare_parameter(const std::string& name, std::vector<std::size_t> dims) {
     ParameterInfo info{name, std::move(dims), parameter_count_};
-    parameter_count_ += info.size();
+    if (__builtin_add_overflow(parameter_count_, info.size(), &parameter_count_)) {
+        parameter_count_ = std::numeric_limits<std::size_t>::max();
+    }
     parameters_.push_back(std::move(info));
 }
 
 template <class T>
 void Layer<T>::allocate_parameters() {
+    // Values and gradients, checked before anything is allocated: a model too
+    // large for the machine is an error naming it, not std::bad_alloc or the OOM killer.
+    const std::uint64_t limit = max_parameter_bytes();
+    if (parameter_count_ > limit / (2 * sizeof(T))) {
+        const long double bytes = 2.0L * sizeof(T) * static_cast<long double>(parameter_count_);
+        throw std::invalid_argument(describe() + ": " + std::to_string(parameter_count_) + " parameters need " +
+                                    format_bytes(bytes > 1.8e19L ? std::numeric_limits<std::uint64_t>::max()
+                                                                 : static_cast<std::uint64_t>(bytes)) +
+                                    " with their gradients, more than the limit of " + format_bytes(limit));
+    }
     owned_values_ = Vector<T>::from_shape({parameter_count_});
     owned_gradients_ = Vector<T>::from_shape({parameter_count_});
     owned_values_.fill(T(0));

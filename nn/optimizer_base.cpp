@@ -12,7 +12,7 @@ namespace vecnn {
 
 namespace detail {
 
-void check_option(bool ok, const char* optimizer, const char* option, double value, const char* rule) {
+void check_option(bool ok, const char* optimizer, const char* option, double value, const std::string& rule) {
     if (ok) return;
     throw std::invalid_argument(std::string(optimizer) + ": invalid " + option + " " + format_number(value) +
                                 " (must be " + rule + ")");
@@ -38,7 +38,7 @@ Optimizer<T>::Optimizer(Layer<T>& model, double lr, const char* title)
 
 template <class T>
 void Optimizer<T>::set_lr(double lr) {
-    detail::check_option(std::isfinite(lr) && lr >= 0, title_, "learning rate", lr, "finite and >= 0");
+    detail::check_option(detail::finite_in<T>(lr) && lr >= 0, title_, "learning rate", lr, detail::finite_rule<T>(">= 0"));
     lr_ = lr;
 }
 

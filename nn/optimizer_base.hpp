@@ -15,6 +15,7 @@
 // exactly the arrays state() returns, or throws naming what differs.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <string>
 #include <utility>
@@ -94,7 +95,19 @@ private:
 
 namespace detail {
 // Throws std::invalid_argument("<optimizer>: invalid <option> <value> (must be <rule>)") unless ok.
-void check_option(bool ok, const char* optimizer, const char* option, double value, const char* rule);
+void check_option(bool ok, const char* optimizer, const char* option, double value, const std::string& rule);
+// A hyperparameter must be finite as a double and in the model's type T:
+// 1e39 is a double, but infinity in float32.
+template <class T>
+bool finite_in(double value) {
+    return std::isfinite(value) && std::isfinite(static_cast<T>(value));
+}
+// "finite in float32 and >= 0" (`more` empty: "finite in float32").
+template <class T>
+std::string finite_rule(const std::string& more) {
+    return std::string(sizeof(T) == 4 ? "finite in float32, the model's type" : "finite") +
+           (more.empty() ? "" : " and " + more);
+}
 }  // namespace detail
 
 }  // namespace vecnn

@@ -47,11 +47,11 @@ void with_flag(bool flag, F&& f) {
 template <class T>
 SGD<T>::SGD(Layer<T>& model, SgdOptions options) : Optimizer<T>(model, options.lr, "SGD"), options_(options) {
     using detail::check_option;
-    check_option(std::isfinite(options.momentum) && options.momentum >= 0, "SGD", "momentum", options.momentum,
-                 "finite and >= 0");
-    check_option(std::isfinite(options.dampening), "SGD", "dampening", options.dampening, "finite");
-    check_option(std::isfinite(options.weight_decay) && options.weight_decay >= 0, "SGD", "weight_decay",
-                 options.weight_decay, "finite and >= 0");
+    check_option(detail::finite_in<T>(options.momentum) && options.momentum >= 0, "SGD", "momentum", options.momentum,
+                 detail::finite_rule<T>(">= 0"));
+    check_option(detail::finite_in<T>(options.dampening), "SGD", "dampening", options.dampening, detail::finite_rule<T>(""));
+    check_option(detail::finite_in<T>(options.weight_decay) && options.weight_decay >= 0, "SGD", "weight_decay",
+                 options.weight_decay, detail::finite_rule<T>(">= 0"));
     if (options.nesterov) {
         check_option(options.momentum > 0, "SGD", "momentum", options.momentum, "> 0 with nesterov");
         check_option(options.dampening == 0, "SGD", "dampening", options.dampening, "0 with nesterov");

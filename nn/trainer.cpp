@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "vecnn/nn/finite_check.hpp"
 #include "vecnn/nn/optimizer.hpp"
 #include "vecnn/tensor/shape_check.hpp"
 
@@ -27,6 +28,16 @@ template <class T>
 void Trainer<T>::set_engine(Engine engine) {
     model_.set_engine(engine);
     loss_.set_engine(engine);
+}
+
+template <class T>
+void Trainer<T>::require_finite_parameters() const {
+    const std::string bad = non_finite_parameter(model_);
+    if (bad.empty()) return;
+    throw std::runtime_error("training diverged: optimizer step " + std::to_string(step_) + " (" +
+                             optimizer_.describe() + ") left " + bad +
+                             "; training stopped, nothing after the last good checkpoint was saved "
+                             "(lower the learning rate or the weight decay)");
 }
 
 template <class T>
@@ -174,6 +185,7 @@ void Trainer<T>::fit(const DataSetView<T>& train, const DataSetView<T>* validati
                 const Matrix<T>& out = model_.forward(b.x);
                 const T l = loss_.forward(out, b.targets);
                 if (!std::isfinite(static_cast<double>(l))) {
+                    require_finite_parameters();  // the last update, if it broke the model, is named first
                     throw std::runtime_error("training diverged: the loss is " + std::to_string(l) + " at epoch " +
                                              std::to_string(epoch_ + 1) + ", step " + std::to_string(step_ + 1) +
                                              " (rows " + std::to_string(position_ + off) + ".." +
@@ -202,6 +214,9 @@ void Trainer<T>::fit(const DataSetView<T>& train, const DataSetView<T>* validati
                 break;
             }
         }
+        // An update that made a parameter non-finite shows in the next step's
+        // loss; the epoch's last update is checked here, before any evaluation or save.
+        require_finite_parameters();
         if (stopped_mid_epoch) break;
 
         const double seconds = std::chrono::duration<double>(clock::now() - started).count();

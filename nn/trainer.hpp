@@ -8,7 +8,11 @@
 // mean loss over all M rows: one step on the union (docs/design.md, "Gradients and accumulation").
 // Rows are reshuffled every epoch from a seeded Rng (or taken in order).
 // A non-finite loss stops training with an error naming epoch and step,
-// before the optimizer touches the parameters.
+// before the optimizer touches the parameters. An update that leaves a
+// parameter NaN or infinite (an overflowing learning rate) stops training
+// too, with an error naming the optimizer step and the parameter element:
+// found by the next step's loss, or by a scan after each epoch's last step,
+// before any evaluation or callback (so nothing non-finite is ever saved).
 //
 // Engines: set_engine() chooses the engine of the whole setup (every layer of
 // the model, and the loss) in one call. The model and the loss must run the
@@ -115,6 +119,8 @@ private:
     };
     void validate(const DataSetView<T>& data, const char* what) const;
     void check_engines() const;
+    // Throws naming the step and the parameter if an update left a NaN or infinity.
+    void require_finite_parameters() const;
     void begin_epoch(std::size_t rows);
     Batch gather(const DataSetView<T>& data, std::size_t start, std::size_t count);
     void count_correct(const DataSetView<T>& data, ConstView<T> out, std::size_t start, std::size_t count,

@@ -1,8 +1,11 @@
 #include "vecnn/nn/training_checkpoint.hpp"
 
+#include <algorithm>
+#include <map>
 #include <stdexcept>
 
 #include "vecnn/nn/checkpoint.hpp"
+#include "vecnn/nn/finite_check.hpp"
 #include "vecnn/data/npz.hpp"
 
 namespace vecnn {
@@ -39,13 +42,56 @@ std::size_t read_counter(const NamedArrays& arrays, const std::string& key, cons
     return static_cast<std::size_t>(v[0]);
 }
 
+// "key=value" lines as a map; a line without '=' (a checkpoint of an earlier
+// version, whose config was one line) is kept whole under "run".
+std::map<std::string, std::string> settings(const std::string& text) {
+    std::map<std::string, std::string> out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        std::size_t end = text.find('\n', pos);
+        if (end == std::string::npos) end = text.size();
+        const std::string line = text.substr(pos, end - pos);
+        pos = end + 1;
+        if (line.empty()) continue;
+        const std::size_t eq = line.find('=');
+        if (eq == std::string::npos) {
+            out["run"] = line;
+        } else {
+            out[line.substr(0, eq)] = line.substr(eq + 1);
+        }
+    }
+    return out;
+}
+
 }  // namespace
+
+std::vector<std::string> setting_differences(const std::string& saved, const std::string& current,
+                                             const std::vector<std::string>& allowed_changes) {
+    const auto a = settings(saved), b = settings(current);
+    std::vector<std::string> out;
+    auto allowed = [&](const std::string& key) {
+        return std::find(allowed_changes.begin(), allowed_changes.end(), key) != allowed_changes.end();
+    };
+    for (const auto& [key, value] : a) {
+        const auto it = b.find(key);
+        const std::string now = it == b.end() ? "(not set)" : it->second;
+        if (now != value && !allowed(key)) out.push_back(key + ": checkpoint " + value + ", this run " + now);
+    }
+    for (const auto& [key, value] : b) {
+        if (!a.count(key) && !allowed(key)) out.push_back(key + ": checkpoint (not set), this run " + value);
+    }
+    return out;
+}
 
 template <class T>
 void save_training_checkpoint(const std::string& path, const Layer<T>& model, const Optimizer<T>& optimizer,
                               const TrainerState& state, const std::string& config) {
+    const std::string bad = non_finite_parameter(model);
+    if (!bad.empty()) throw std::runtime_error("cannot write the checkpoint '" + path + "': " + bad);
     NamedArrays arrays = parameter_arrays(model, sizeof(T) == 4 ? FloatType::float32 : FloatType::float64);
     for (const auto& [name, values] : optimizer.state()) {
+        const std::string bad_state = non_finite_value(values.data(), values.size(), optimizer_prefix + name);
+        if (!bad_state.empty()) throw std::runtime_error("cannot write the checkpoint '" + path + "': " + bad_state);
         arrays.emplace_back(optimizer_prefix + name, make_npy(values.data(), {values.size()}));
     }
     arrays.emplace_back(trainer_prefix + "epoch", counter_array(state.epoch));
@@ -59,12 +105,15 @@ void save_training_checkpoint(const std::string& path, const Layer<T>& model, co
 
 template <class T>
 TrainerState load_training_checkpoint(const std::string& path, Layer<T>& model, Optimizer<T>& optimizer,
-                                      const std::string& config) {
+                                      const std::string& config, const std::vector<std::string>& allowed_changes) {
     const NamedArrays arrays = read_npz(path);
     const std::string saved_config = read_text(arrays, trainer_prefix + "config", path);
-    if (saved_config != config) {
-        throw std::runtime_error(path + ": written by a different run (" + saved_config + "), not by this one (" +
-                                 config + ")");
+    const std::vector<std::string> differences = setting_differences(saved_config, config, allowed_changes);
+    if (!differences.empty()) {
+        std::string list;
+        for (const auto& d : differences) list += (list.empty() ? "" : "; ") + d;
+        throw std::runtime_error(path + ": written by a different run, not resumed: " + list +
+                                 " (start a new folder, or allow a change with --allow-change)");
     }
     NamedArrays parameters;
     OptimizerState<T> optimizer_state;
@@ -95,8 +144,8 @@ template void save_training_checkpoint<float>(const std::string&, const Layer<fl
 template void save_training_checkpoint<double>(const std::string&, const Layer<double>&, const Optimizer<double>&,
                                                const TrainerState&, const std::string&);
 template TrainerState load_training_checkpoint<float>(const std::string&, Layer<float>&, Optimizer<float>&,
-                                                      const std::string&);
+                                                      const std::string&, const std::vector<std::string>&);
 template TrainerState load_training_checkpoint<double>(const std::string&, Layer<double>&, Optimizer<double>&,
-                                                       const std::string&);
+                                                       const std::string&, const std::vector<std::string>&);
 
 }  // namespace vecnn

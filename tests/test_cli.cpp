@@ -135,7 +135,7 @@ TEST_CASE("MNIST IDX files train through the command line, recognised by content
     // images with a label file of another count: a named error
     write_idx_labels(dir / "few.bin", std::vector<std::uint8_t>{0, 1, 2});
     check_fails(run_vecnn("train --model 'linear(16,4)' --x '" + (dir / "images.bin") + "' --y '" + (dir / "few.bin") + "'"),
-                {"few.bin", "3 targets", "80 rows"});
+                {"few.bin", "declares 3 rows", "images.bin", "declares 80"});
 }
 
 TEST_CASE("--resume: 1 epoch, stop, resume to 2 epochs == 2 epochs straight, bit for bit") {
@@ -228,7 +228,7 @@ TEST_CASE("every user mistake: one clear message, non-zero exit") {
         std::vector<std::int64_t> few{0, 1, 2};
         write_npy(dir / "few.npy", make_npy(few.data(), {3}));
         check_fails(run_vecnn("train --model " + kSpec + " --x '" + (dir / "x.npy") + "' --y '" + (dir / "few.npy") + "'"),
-                    {"few.npy", "3 targets", "120 rows"});
+                    {"few.npy", "declares 3 rows", "x.npy", "declares 120"});
     }
     SUBCASE("NaN in the features") {
         std::vector<float> x(8, 1.0f);

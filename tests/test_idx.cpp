@@ -222,7 +222,9 @@ TEST_CASE("each corruption throws naming the file and the failed check") {
         write_bytes(dir / "images", good);
         write_bytes(dir / "labels", label_bytes({1, 2}));
         const std::string e = error_of([&] { load_idx_dataset<float>(dir / "images", dir / "labels"); });
-        check_mentions(e, {dir / "images", "count mismatch: it holds 3 images", dir / "labels", "holds 2 labels"});
+        // Found from the two headers, before either payload is read.
+        check_mentions(e, {dir / "images", "count mismatch: its header declares 3 images", dir / "labels",
+                           "declares 2 labels"});
     }
     SUBCASE("label out of range 0..9") {
         write_bytes(dir / "train-labels-idx1-ubyte", label_bytes({0, 1, 2, 3, 4, 12, 9}));
@@ -262,7 +264,7 @@ TEST_CASE("each corruption throws naming the file and the failed check") {
     }
 }
 
-TEST_CASE("is_idx_file recognises IDX by content, after optional gzip, not by name") {
+TEST_CASE("is_idx_file recognises IDX by content, and any gzip data as (maybe broken) IDX, not by name") {
     TempDir dir;
     write_bytes(dir / "data.bin", image_bytes());
     write_bytes(dir / "labels.csv", label_bytes());
@@ -276,8 +278,11 @@ TEST_CASE("is_idx_file recognises IDX by content, after optional gzip, not by na
 
     write_text(dir / "train-images-idx3-ubyte", "1,2,3\n4,5,6\n");  // the name alone proves nothing
     CHECK_FALSE(is_idx_file(dir / "train-images-idx3-ubyte"));
+    // vecnn reads gzip only as IDX: a gzip file is IDX to be, so that a broken one
+    // is reported as a broken IDX file ("corrupt gzip", "wrong magic"), not as CSV.
     write_gzip(dir / "text.gz", {'a', 'b', 'c', 'd', 'e'});
-    CHECK_FALSE(is_idx_file(dir / "text.gz"));
+    CHECK(is_idx_file(dir / "text.gz"));
+    check_mentions(error_of([&] { load_idx_labels(dir / "text.gz"); }), {dir / "text.gz", "wrong magic"});
     float v[2] = {1, 2};
     write_npy(dir / "a.npy", make_npy(v, {2}));
     CHECK_FALSE(is_idx_file(dir / "a.npy"));
@@ -288,7 +293,8 @@ TEST_CASE("is_idx_file recognises IDX by content, after optional gzip, not by na
     write_bytes(dir / "no-dims", {0, 0, 8, 0, 1, 2, 3, 4});
     CHECK_FALSE(is_idx_file(dir / "no-dims"));
     write_bytes(dir / "gzip-magic-only", {'\x1f', '\x8b', 1, 2, 3});
-    CHECK_FALSE(is_idx_file(dir / "gzip-magic-only"));
+    CHECK(is_idx_file(dir / "gzip-magic-only"));
+    check_mentions(error_of([&] { load_idx_labels(dir / "gzip-magic-only"); }), {dir / "gzip-magic-only", "gzip"});
     CHECK_FALSE(is_idx_file(dir / "missing"));
     CHECK_FALSE(is_idx_file(dir.path));
 }

@@ -217,7 +217,7 @@ TEST_CASE("npz writing is atomic: a failed write leaves the old file and no temp
     }
     SUBCASE("target is a folder") {
         std::filesystem::create_directory(dir / "taken.npz");
-        check_mentions(error_of([&] { write_npz(dir / "taken.npz", arrays); }), {"taken.npz", "renaming"});
+        check_mentions(error_of([&] { write_npz(dir / "taken.npz", arrays); }), {"taken.npz", "it is a directory"});
         CHECK(dir.entries() == std::vector<std::string>{"taken.npz"});
     }
     SUBCASE("the disk fills up mid-write") {

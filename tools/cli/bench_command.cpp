@@ -128,15 +128,16 @@ void add_bench_command(CLI::App& app) {
     auto a = std::make_shared<BenchArgs>();
     auto* cmd = app.add_subcommand("bench", "time training steps on both engines against the GEMM-only bound");
     add_model_option(*cmd, a->model, "(default: the built-in suite) ");
-    cmd->add_option("--batch", a->batch, "rows per step (with --model)")->check(CLI::PositiveNumber);
+    cmd->add_option("--batch", a->batch, "rows per step (with --model)")->check(whole_number(1, kMaxCount));
     cmd->add_option("--engine", a->engine, "vectorized | loop | both")
         ->check(CLI::IsMember({"vectorized", "loop", "both"}));
     add_threads_option(*cmd, a->threads);
-    cmd->add_option("--seconds", a->seconds, "timed seconds per config and engine")->check(CLI::PositiveNumber);
-    cmd->add_option("--repeats", a->repeats, "repeats (median and min-max over them)")->check(CLI::PositiveNumber);
+    cmd->add_option("--seconds", a->seconds, "timed seconds per config and engine")->check(finite_number(0.001, 86400));
+    cmd->add_option("--repeats", a->repeats, "repeats (median and min-max over them)")->check(whole_number(1, 1000));
     cmd->add_option("--momentum", a->momentum, "SGD momentum of the timed step (0: plain SGD)")
         ->check(CLI::Range(0.0, 1.0));
-    cmd->add_option("--json", a->json, "write one JSON object per config and engine to this file");
+    cmd->add_option("--json", a->json, "write one JSON object per config and engine to this file")
+        ->check(non_empty_path());
     cmd->callback([a] { run(*a); });
 }
 

@@ -75,8 +75,8 @@ void add_gradcheck_command(CLI::App& app) {
     cmd->add_option("--loss", args->loss, "cross-entropy | mse (with --model)")
         ->check(CLI::IsMember({"cross-entropy", "mse"}));
     add_engine_option(*cmd, args->engine);
-    cmd->add_option("--batch", args->batch, "rows of random input (with --model)")->check(CLI::PositiveNumber);
-    cmd->add_option("--seed", args->seed, "seed for parameters and data");
+    cmd->add_option("--batch", args->batch, "rows of random input (with --model)")->check(whole_number(1, 100000));
+    cmd->add_option("--seed", args->seed, "seed for parameters and data")->check(whole_number(0, UINT64_MAX - 2));
     cmd->add_option("--eps", args->check.eps, "finite-difference step")->check(CLI::PositiveNumber);
     cmd->add_option("--atol", args->check.atol, "absolute tolerance")->check(CLI::NonNegativeNumber);
     cmd->add_option("--rtol", args->check.rtol, "relative tolerance")->check(CLI::NonNegativeNumber);

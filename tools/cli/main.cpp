@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <new>
 
 #include "tools/cli/commands.hpp"
 
@@ -19,6 +20,9 @@ int main(int argc, char** argv) {
         return app.exit(e);  // usage errors: CLI11's message, non-zero status (0 for --help)
     } catch (const vecnn::cli::CommandVerdict& v) {
         return v.status;
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "vecnn: error: out of memory (an input or a model too large for this machine?)\n");
+        return 1;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "vecnn: error: %s\n", e.what());
         return 1;

@@ -16,23 +16,51 @@ template <class T>
 ModelData<T>::ModelData(ModelData&& other) noexcept
     : features(std::move(other.features)), targets(std::move(other.targets)), view(make_view(features, targets)) {}
 
+namespace {
+// The model's input width against the header, before the data is read.
+void check_width(const SpecFeatures& f, const DataFile& x, const char* x_option) {
+    if (x.declared_cols() != 0 && x.declared_cols() != f.inputs) {
+        throw std::invalid_argument(std::string(x_option) + " " + x.path() + ": its header declares (" +
+                                    std::to_string(x.declared_rows()) + ", " + std::to_string(x.declared_cols()) +
+                                    ") features, which do not fit the model, which takes " + std::to_string(f.inputs) +
+                                    " features per row");
+    }
+}
+
 template <class T>
-Matrix<T> load_model_features(const SpecFeatures& f, const std::string& x_path, const char* x_option) {
-    Matrix<T> x = load_features<T>(x_path);
+Matrix<T> read_features(const SpecFeatures& f, DataFile& file, const char* x_option) {
+    Matrix<T> x = file.features<T>();
     if (x.shape()[1] != f.inputs) {
-        throw std::invalid_argument(std::string(x_option) + " " + x_path + ": features " + to_string(shape_of(x)) +
+        throw std::invalid_argument(std::string(x_option) + " " + file.path() + ": features " + to_string(shape_of(x)) +
                                     " do not fit the model, which takes " + std::to_string(f.inputs) +
                                     " features per row");
     }
     return x;
 }
+}  // namespace
+
+template <class T>
+Matrix<T> load_model_features(const SpecFeatures& f, const std::string& x_path, const char* x_option) {
+    DataFile x(x_path);
+    check_width(f, x, x_option);
+    return read_features<T>(f, x, x_option);
+}
 
 template <class T>
 ModelData<T> load_model_data(const SpecFeatures& f, const std::string& loss, const std::string& x_path,
                              const std::string& y_path, const char* x_option, const char* y_option) {
+    // Both headers first: widths and row counts that disagree are refused
+    // before either body is read (a lying header costs no memory).
+    DataFile x(x_path), y(y_path);
+    check_width(f, x, x_option);
+    if (x.declared_rows() != 0 && y.declared_rows() != 0 && x.declared_rows() != y.declared_rows()) {
+        throw std::invalid_argument(std::string(y_option) + " " + y_path + ": its header declares " +
+                                    std::to_string(y.declared_rows()) + " rows, but the header of " + x_option + " " +
+                                    x_path + " declares " + std::to_string(x.declared_rows()));
+    }
     ModelData<T> d;
-    d.features = load_model_features<T>(f, x_path, x_option);
-    d.targets = load_targets<T>(y_path);
+    d.features = read_features<T>(f, x, x_option);
+    d.targets = y.targets<T>();
     const std::size_t rows = d.features.shape()[0];
     if (d.targets.size() != rows) {
         throw std::invalid_argument(std::string(y_option) + " " + y_path + ": " + std::to_string(d.targets.size()) +

@@ -3,9 +3,19 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <string>
 
+#include "tools/cli/validators.hpp"
+#include "vecnn/tensor/limits.hpp"
+
 namespace vecnn::cli {
+
+// The largest sizes the command line accepts (rows per step, epochs, steps,
+// repeats): far beyond any use, far below an overflow.
+constexpr std::uint64_t kMaxCount = 1000000000;
+// Compute threads: more than any machine vecnn runs on has cores.
+constexpr std::uint64_t kMaxThreads = 256;
 
 // The one model-spec grammar of every command (nn/model_spec.hpp).
 inline CLI::Option* add_model_option(CLI::App& cmd, std::string& spec, const std::string& lead = "") {
@@ -20,7 +30,20 @@ inline void add_engine_option(CLI::App& cmd, std::string& engine) {
 
 inline void add_threads_option(CLI::App& cmd, int& threads) {
     cmd.add_option("--threads", threads, "compute threads (vecnn's worker pool; OpenBLAS itself runs single-threaded)")
-        ->check(CLI::PositiveNumber);
+        ->check(whole_number(1, kMaxThreads));
+}
+
+// --max-input-bytes and --input-timeout (tensor/limits.hpp), applied when parsed.
+inline void add_input_limit_options(CLI::App& cmd) {
+    cmd.add_option_function<std::uint64_t>(
+           "--max-input-bytes", [](std::uint64_t bytes) { set_max_input_bytes(bytes); },
+           "largest input file (or decompressed content, or what a file's header may make vecnn allocate), bytes "
+           "(default 4 GiB)")
+        ->check(whole_number(1, UINT64_MAX));
+    cmd.add_option_function<double>(
+           "--input-timeout", [](double seconds) { set_input_wait_seconds(seconds); },
+           "seconds to wait for data from a pipe or FIFO before giving up (default 30)")
+        ->check(finite_number(0.001, 1e6));
 }
 
 inline void add_dtype_option(CLI::App& cmd, std::string& dtype) {

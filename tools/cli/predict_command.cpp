@@ -35,7 +35,9 @@ void run(const PredictArgs& a) {
         std::copy(y.begin(), y.end(), out.begin() + static_cast<std::ptrdiff_t>(start * outputs));
     }
     write_npy(a.out, make_npy(out.data(), {rows, outputs}));
-    std::printf("wrote %zu x %zu outputs to %s\n", rows, outputs, a.out.c_str());
+    // The array itself may be on standard output: the report goes to stderr then.
+    const bool to_stdout = a.out == "-" || a.out == "/dev/stdout";
+    std::fprintf(to_stdout ? stderr : stdout, "wrote %zu x %zu outputs to %s\n", rows, outputs, a.out.c_str());
 }
 
 }  // namespace
@@ -44,12 +46,17 @@ void add_predict_command(CLI::App& app) {
     auto a = std::make_shared<PredictArgs>();
     auto* cmd = app.add_subcommand("predict", "write a model's outputs for every row of a features file");
     add_model_option(*cmd, a->model, "the model the parameters were trained with: ")->required();
-    cmd->add_option("--params", a->params, "parameters (.npz, state_dict keys)")->required();
-    cmd->add_option("--x", a->x, "features: .npy, CSV or MNIST IDX")->required();
-    cmd->add_option("--out", a->out, "output .npy, (rows, outputs)")->required();
+    cmd->add_option("--params", a->params, "parameters (.npz, state_dict keys)")->required()->check(non_empty_path());
+    cmd->add_option("--x", a->x, "features: .npy, CSV or MNIST IDX (a file, a pipe, or - for stdin)")
+        ->required()
+        ->check(non_empty_path());
+    cmd->add_option("--out", a->out, "output .npy, (rows, outputs); - for standard output")
+        ->required()
+        ->check(non_empty_path());
     add_dtype_option(*cmd, a->dtype);
     add_engine_option(*cmd, a->engine);
-    cmd->add_option("--batch", a->batch, "rows per forward pass")->check(CLI::PositiveNumber);
+    cmd->add_option("--batch", a->batch, "rows per forward pass")->check(whole_number(1, kMaxCount));
+    add_input_limit_options(*cmd);
     cmd->callback([a] {
         if (a->dtype == "float64") {
             run<double>(*a);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <vector>
 
 #include "vecnn/data/dataset.hpp"
 #include "vecnn/nn/checkpoint.hpp"
@@ -17,6 +18,9 @@
 #include "tools/cli/commands.hpp"
 #include "tools/cli/model_data.hpp"
 #include "tools/cli/options.hpp"
+#include "tools/cli/run_folder_lock.hpp"
+#include "vecnn/nn/layer_spec.hpp"
+#include "vecnn/tensor/shape_check.hpp"
 
 namespace vecnn::cli {
 namespace {
@@ -31,12 +35,45 @@ struct TrainArgs {
     bool no_shuffle = false, drop_last = false;
     std::uint64_t seed = 0;
     std::string init, save, resume, dump_grads, log_json;
+    std::vector<std::string> allow_change;
     int threads = 0;
     bool quiet = false;
 };
 
+// What a resumed run must share with the run that wrote its checkpoint, one
+// "key=value" per line: the model, the data's shapes, the optimizer and every
+// hyperparameter, the batching and the seed (not the engine, the epoch count
+// or the step count: those may change).
+template <class T>
+std::string run_settings(const TrainArgs& a, const Layer<T>& model, const Optimizer<T>& optimizer,
+                         const ModelData<T>& train, const ModelData<T>* val) {
+    auto shape = [](const ModelData<T>& d) {
+        return to_string(d.view.features.shape) + " -> " +
+               (d.targets.is_labels ? "labels (" + std::to_string(d.targets.labels.size()) + ")"
+                                    : to_string(shape_of(d.targets.rows)));
+    };
+    std::string s = "model=" + model.describe() + "\ndtype=" + a.dtype + "\nloss=" + a.loss +
+                    "\noptimizer=" + a.optimizer + "\nlr=" + format_number(optimizer.lr()) +
+                    "\nweight_decay=" + format_number(a.optim.weight_decay);
+    if (a.optimizer == "sgd") {
+        s += "\nmomentum=" + format_number(a.optim.momentum) + "\ndampening=" + format_number(a.optim.dampening) +
+             "\nnesterov=" + (a.optim.nesterov ? "true" : "false");
+    } else {
+        s += "\nbeta1=" + format_number(a.optim.beta1) + "\nbeta2=" + format_number(a.optim.beta2) +
+             "\neps=" + format_number(a.optim.eps);
+    }
+    s += "\nbatch_size=" + std::to_string(a.batch_size) + "\naccumulate=" + std::to_string(a.accumulate) +
+         "\nseed=" + std::to_string(a.seed) + "\nshuffle=" + (a.no_shuffle ? "false" : "true") +
+         "\ndrop_last=" + (a.drop_last ? "true" : "false") + "\ntrain_data=" + shape(train);
+    if (val) s += "\nvalidation_data=" + shape(*val);
+    return s;
+}
+
 template <class T>
 void run(const TrainArgs& a, bool lr_given) {
+    // First of all: a second run on the same folder stops here, before any work.
+    std::optional<RunFolderLock> lock;
+    if (!a.resume.empty()) lock.emplace(a.resume);
     if (a.threads > 0) set_compute_threads(a.threads);
     auto model = build_model<T>(a.model, a.seed);
     auto loss = make_loss<T>(a.loss);
@@ -65,14 +102,14 @@ void run(const TrainArgs& a, bool lr_given) {
     Trainer<T> trainer(*model, *loss, *optimizer, options);
     trainer.set_engine(engine_from_string(a.engine));
 
-    // Resuming: one checkpoint file in the folder, rewritten after every epoch.
-    const std::string config = "model " + model->describe() + ", " + a.dtype + ", optimizer " + a.optimizer;
+    // Resuming: one checkpoint file in the folder, rewritten after every epoch,
+    // with the settings of the run that wrote it (run_settings).
+    const std::string config = run_settings(a, *model, *optimizer, train, val ? &*val : nullptr);
     std::string checkpoint;
     if (!a.resume.empty()) {
-        std::filesystem::create_directories(a.resume);
         checkpoint = (std::filesystem::path(a.resume) / "checkpoint.npz").string();
         if (std::filesystem::exists(checkpoint)) {
-            trainer.restore(load_training_checkpoint(checkpoint, *model, *optimizer, config));
+            trainer.restore(load_training_checkpoint(checkpoint, *model, *optimizer, config, a.allow_change));
             if (!a.quiet) {
                 std::printf("resumed from %s at epoch %zu, step %zu\n", checkpoint.c_str(), trainer.epoch(),
                             trainer.step());
@@ -122,10 +159,14 @@ void add_train_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("train", "train a model on features and targets from files");
     add_model_option(*cmd, a->model)->required();
     cmd->add_option("--loss", a->loss, "cross-entropy | mse")->check(CLI::IsMember({"cross-entropy", "mse"}));
-    cmd->add_option("--x", a->x, "features: .npy, CSV or MNIST IDX")->required();
-    cmd->add_option("--y", a->y, "targets: class indices or rows (.npy, CSV or MNIST IDX)")->required();
-    cmd->add_option("--val-x", a->val_x, "held-out features");
-    cmd->add_option("--val-y", a->val_y, "held-out targets");
+    cmd->add_option("--x", a->x, "features: .npy, CSV or MNIST IDX (a file, a pipe, or - for stdin)")
+        ->required()
+        ->check(non_empty_path());
+    cmd->add_option("--y", a->y, "targets: class indices or rows (.npy, CSV or MNIST IDX)")
+        ->required()
+        ->check(non_empty_path());
+    cmd->add_option("--val-x", a->val_x, "held-out features")->check(non_empty_path());
+    cmd->add_option("--val-y", a->val_y, "held-out targets")->check(non_empty_path());
     add_dtype_option(*cmd, a->dtype);
     add_engine_option(*cmd, a->engine);
     cmd->add_option("--optimizer", a->optimizer, "sgd | adam")->check(CLI::IsMember({"sgd", "adam"}));
@@ -137,21 +178,30 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--beta1", a->optim.beta1, "adam beta1");
     cmd->add_option("--beta2", a->optim.beta2, "adam beta2");
     cmd->add_option("--eps", a->optim.eps, "adam eps");
-    cmd->add_option("--batch-size", a->batch_size, "rows per optimizer step")->check(CLI::PositiveNumber);
-    cmd->add_option("--accumulate", a->accumulate, "micro-batches per optimizer step")->check(CLI::PositiveNumber);
+    cmd->add_option("--batch-size", a->batch_size, "rows per optimizer step")->check(whole_number(1, kMaxCount));
+    cmd->add_option("--accumulate", a->accumulate, "micro-batches per optimizer step")
+        ->check(whole_number(1, kMaxCount));
     auto* epochs = cmd->add_option("--epochs", a->epochs, "epochs to train (in total, when resuming)")
-                       ->check(CLI::PositiveNumber);
+                       ->check(whole_number(1, kMaxCount));
     cmd->add_option("--steps", a->steps, "optimizer steps to train instead of epochs")
-        ->check(CLI::PositiveNumber)
+        ->check(whole_number(1, kMaxCount))
         ->excludes(epochs);
     cmd->add_flag("--no-shuffle", a->no_shuffle, "take rows in order instead of reshuffling every epoch");
     cmd->add_flag("--drop-last", a->drop_last, "drop an epoch's last partial batch");
-    cmd->add_option("--seed", a->seed, "seed for initialisation and shuffling");
-    cmd->add_option("--init", a->init, "load parameters from this .npz instead of the random init");
-    cmd->add_option("--save", a->save, "write the trained parameters to this .npz");
-    cmd->add_option("--resume", a->resume, "folder for a checkpoint written every epoch; resumes from it if present");
-    cmd->add_option("--dump-grads", a->dump_grads, "write the last step's accumulated gradients to this .npz");
-    cmd->add_option("--log-json", a->log_json, "write one JSON object per epoch to this file");
+    cmd->add_option("--seed", a->seed, "seed for initialisation and shuffling")->check(whole_number(0, UINT64_MAX));
+    cmd->add_option("--init", a->init, "load parameters from this .npz instead of the random init")
+        ->check(non_empty_path());
+    cmd->add_option("--save", a->save, "write the trained parameters to this .npz")->check(non_empty_path());
+    cmd->add_option("--resume", a->resume,
+                    "folder for a checkpoint written every epoch; resumes from it if present (one run at a time)")
+        ->check(non_empty_path());
+    cmd->add_option("--allow-change", a->allow_change,
+                    "settings a resumed run may change from its checkpoint's, e.g. lr (see the error that lists them)")
+        ->delimiter(',');
+    cmd->add_option("--dump-grads", a->dump_grads, "write the last step's accumulated gradients to this .npz")
+        ->check(non_empty_path());
+    cmd->add_option("--log-json", a->log_json, "write one JSON object per epoch to this file")->check(non_empty_path());
+    add_input_limit_options(*cmd);
     add_threads_option(*cmd, a->threads);
     cmd->add_flag("--quiet", a->quiet, "no per-epoch lines or progress bar");
     cmd->callback([a, lr] {
