@@ -17,7 +17,7 @@ namespace {
 constexpr std::size_t kChunk = std::size_t{1} << 16;
 
 std::string limit_hint() {
-    return "the input limit is " + format_bytes(max_input_bytes()) + " (raise it with --max-input-bytes)";
+    return "the input limit of " + format_bytes(max_input_bytes()) + " (raise it with --max-input-bytes)";
 }
 }  // namespace
 
@@ -38,6 +38,7 @@ InputFile::InputFile(std::string path) : path_(std::move(path)) {
     if (S_ISSOCK(st.st_mode)) fail("it is a socket, not a file");
     regular_ = S_ISREG(st.st_mode) && st.st_size > 0;  // /proc files report size 0: read them as streams
     stream_ = !S_ISREG(st.st_mode);
+    fifo_ = S_ISFIFO(st.st_mode);
     size_ = regular_ ? static_cast<std::uint64_t>(st.st_size) : 0;
     if (regular_ && size_ > max_input_bytes()) {
         fail("the file has " + format_bytes(size_) + " (" + std::to_string(size_) + " bytes), more than " +
@@ -74,6 +75,9 @@ void InputFile::wait_readable() {
 
 std::size_t InputFile::fill(std::size_t n) {
     std::size_t got = 0;
+    // A FIFO read before any writer opened it reads as empty: wait (bounded)
+    // for a writer's first data, or its close, instead.
+    if (fifo_ && taken_ == 0 && !eof_ && n > 0) wait_readable();
     while (got < n && !eof_) {
         const std::size_t want = std::min(n - got, kChunk);
         const std::size_t old = buffer_.size();

@@ -58,6 +58,7 @@ private:
     int fd_ = -1;
     bool regular_ = false;
     bool stream_ = false;  // pipe, FIFO, terminal or socket-like: reads may wait
+    bool fifo_ = false;
     std::uint64_t size_ = 0;
     std::uint64_t taken_ = 0;   // bytes read from the file so far
     std::vector<char> buffer_;  // read but not consumed, from consumed_ on

@@ -7,6 +7,7 @@
 #include <zip.h>
 
 #include "vecnn/data/file_io.hpp"
+#include "vecnn/data/input_file.hpp"
 #include "vecnn/tensor/limits.hpp"
 
 namespace vecnn {
@@ -96,9 +97,16 @@ void check_declared_size(const zip_stat_t& st, const std::string& where, std::ui
 }  // namespace
 
 NamedArrays read_npz(const std::string& path) {
-    std::vector<char> file = read_file(path);
+    // A zip archive starts with a local file header (or, empty, with the end of
+    // its directory): anything else (a device, random bytes) is refused before it is read.
+    InputFile in(path);
+    const std::vector<char>& head = in.peek(4);
     // libzip takes an empty file for an empty archive; numpy never writes one.
-    if (file.empty()) throw std::runtime_error(path + ": not a .npz archive (the file is empty)");
+    if (head.empty()) throw std::runtime_error(path + ": not a .npz archive (the file is empty)");
+    if (head.size() < 4 || head[0] != 'P' || head[1] != 'K' || !((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6))) {
+        throw std::runtime_error(path + ": not a valid .npz archive (a zip file starts with PK\\x03\\x04)");
+    }
+    std::vector<char> file = in.read_rest();
 
     zip_error_t error;
     zip_error_init(&error);

@@ -121,7 +121,7 @@ void Layer<T>::allocate_parameters() {
     const std::uint64_t limit = max_parameter_bytes();
     if (parameter_count_ > limit / (2 * sizeof(T))) {
         const long double bytes = 2.0L * sizeof(T) * static_cast<long double>(parameter_count_);
-        throw std::invalid_argument(describe() + ": " + std::to_string(parameter_count_) + " parameters need " +
+        throw std::length_error(describe() + ": " + std::to_string(parameter_count_) + " parameters need " +
                                     format_bytes(bytes > 1.8e19L ? std::numeric_limits<std::uint64_t>::max()
                                                                  : static_cast<std::uint64_t>(bytes)) +
                                     " with their gradients, more than the limit of " + format_bytes(limit));

@@ -101,6 +101,8 @@ public:
 
 protected:
     // For derived constructors: declare parameters, then allocate owned blocks.
+    // allocate_parameters() throws std::length_error, before allocating, when
+    // values and gradients would exceed max_parameter_bytes() (tensor/limits.hpp).
     void declare_parameter(const std::string& name, std::vector<std::size_t> dims);
     void allocate_parameters();
     // For containers: replace the parameter list wholesale (names and offsets).

@@ -84,6 +84,9 @@ std::unique_ptr<Sequential<T>> build_model(const std::string& spec, std::uint64_
             layer = make_layer<T>(LayerSpec(tokens[i], i, rng));
         } catch (const std::invalid_argument& e) {
             fail(spec, i, tokens[i], e.what());
+        } catch (const std::length_error& e) {  // too large for the parameter memory limit
+            throw std::length_error("model spec '" + spec + "': layer " + std::to_string(i) + " '" + tokens[i] +
+                                    "': " + e.what());
         }
         // Layers must chain: each takes the width the one before gives.
         const std::size_t takes = layer->input_features();
