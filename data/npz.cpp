@@ -107,6 +107,12 @@ NamedArrays read_npz(const std::string& path) {
         throw std::runtime_error(path + ": not a valid .npz archive (a zip file starts with PK\\x03\\x04)");
     }
     std::vector<char> file = in.read_rest();
+    return parse_npz(std::move(file), path);
+}
+
+NamedArrays parse_npz(std::vector<char> file, const std::string& path) {
+    // libzip takes an empty file for an empty archive; numpy never writes one.
+    if (file.empty()) throw std::runtime_error(path + ": not a .npz archive (the file is empty)");
 
     zip_error_t error;
     zip_error_init(&error);

@@ -29,6 +29,8 @@ enum class NpzCompression {
 };
 
 NamedArrays read_npz(const std::string& path);
+// The same from the bytes of a whole archive; `source` names it in errors.
+NamedArrays parse_npz(std::vector<char> bytes, const std::string& source);
 
 // Throws std::invalid_argument for an empty or duplicate key, or an array
 // whose bytes do not match its shape and dtype (naming the key).
