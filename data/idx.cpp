@@ -169,7 +169,7 @@ void gunzip(InputFile& in, Sink& sink, Content& c) {
                                      " bytes after the end of the gzip stream are not gzip data");
         }
         if (rc == Z_BUF_ERROR && zs.avail_in == 0 && in.at_end()) {
-            throw std::runtime_error(path + ": truncated gzip stream: the compressed data ends before the gzip trailer (" +
+            throw std::runtime_error(path + ": corrupt gzip data (truncated gzip stream): the compressed data ends before the gzip trailer (" +
                                      std::to_string(compressed) + " bytes compressed, " + std::to_string(c.size) +
                                      " decompressed so far)");
         }

@@ -174,7 +174,7 @@ refused "--batch-size 2^64" "--batch-size" "out of range" -- "${train[@]}" --x x
 refused "--seed -1" "--seed" "'-1'" -- "${train[@]}" --x x.npy --y y.npy --seed -1
 refused "--save ''" "--save" "empty" -- "${train[@]}" --x x.npy --y y.npy --save ''
 refused "a .idx.gz with a flipped CRC byte" "crc.idx.gz" "corrupt gzip" "CRC" -- "${train[@]}" --x x.npy --y crc.idx.gz
-refused "a .idx.gz cut to 25 bytes" "cut.idx.gz" "truncated gzip" -- "${train[@]}" --x x.npy --y cut.idx.gz
+refused "a .idx.gz cut to 25 bytes" "cut.idx.gz" "corrupt gzip" "truncated" -- "${train[@]}" --x x.npy --y cut.idx.gz
 
 # ---- 7. stale temporaries of a killed save
 dead=4000000
