@@ -121,6 +121,9 @@ void remove_stale_temporaries(const std::string& folder, const std::string& name
 void write_file_atomically(const std::string& path, const void* data, std::size_t size) {
     if (path.empty()) throw std::runtime_error("cannot write a file with an empty path");
     if (path == "-") return write_in_place(path, data, size);
+    // /dev/stdout, /dev/fd/N, /proc/self/fd/N name an open file of this process:
+    // write into it (whatever it is, a redirect included), never rename over it.
+    if (path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0) return write_in_place(path, data, size);
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
         if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) return write_in_place(path, data, size);
