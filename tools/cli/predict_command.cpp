@@ -35,8 +35,9 @@ void run(const PredictArgs& a) {
         std::copy(y.begin(), y.end(), out.begin() + static_cast<std::ptrdiff_t>(start * outputs));
     }
     write_npy(a.out, make_npy(out.data(), {rows, outputs}));
-    // The array itself may be on standard output: the report goes to stderr then.
-    const bool to_stdout = a.out == "-" || a.out == "/dev/stdout";
+    // The array itself may be on standard output (-, /dev/stdout, /dev/fd/1):
+    // the report goes to stderr then.
+    const bool to_stdout = a.out == "-" || a.out.rfind("/dev/", 0) == 0 || a.out.rfind("/proc/", 0) == 0;
     std::fprintf(to_stdout ? stderr : stdout, "wrote %zu x %zu outputs to %s\n", rows, outputs, a.out.c_str());
 }
 
