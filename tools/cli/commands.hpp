@@ -27,5 +27,6 @@ void add_gradcheck_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_lessons_command(CLI::App& app);
 
 }  // namespace vecnn::cli

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     vecnn::cli::add_predict_command(app);
     vecnn::cli::add_gradcheck_command(app);
     vecnn::cli::add_bench_command(app);
+    vecnn::cli::add_lessons_command(app);
     try {
         app.parse(argc, argv);  // the chosen subcommand runs in its callback
     } catch (const CLI::ParseError& e) {
