@@ -59,7 +59,12 @@ std::string format_bytes(std::uint64_t bytes) {
     if (u == 0) {
         std::snprintf(buffer, sizeof buffer, "%llu bytes", static_cast<unsigned long long>(bytes));
     } else {
-        std::snprintf(buffer, sizeof buffer, "%.3g %s", v, units[u]);
+        // %.3g alone would print 1000..1023 as "1e+03"
+        if (v < 999.5) {
+            std::snprintf(buffer, sizeof buffer, "%.3g %s", v, units[u]);
+        } else {
+            std::snprintf(buffer, sizeof buffer, "%.0f %s", v, units[u]);
+        }
     }
     return std::string(buffer);
 }

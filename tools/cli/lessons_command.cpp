@@ -20,26 +20,26 @@ struct LessonsArgs {
     bool list = false, check = false;
     std::vector<std::string> only;
     std::string size = "full", json;
-    std::string budget = "1G";
+    std::string budget = "1G", chunk_budget = "64M";
     int threads = 2;
 };
 
 // "1G", "512M", "300000": bytes.
-std::uint64_t parse_bytes(const std::string& text) {
+std::uint64_t parse_bytes(const std::string& text, const char* option) {
     std::size_t used = 0;
     double v = 0;
     try {
         v = std::stod(text, &used);
     } catch (const std::exception&) {
-        throw CommandError("--budget: '" + text + "' is not a size (e.g. 1G, 512M, 100000)");
+        throw CommandError(std::string(option) + ": '" + text + "' is not a size (e.g. 1G, 512M, 100000)");
     }
     const std::string unit = text.substr(used);
     double scale = 1;
     if (unit == "K" || unit == "KiB") scale = 1024.0;
     else if (unit == "M" || unit == "MiB") scale = 1024.0 * 1024;
     else if (unit == "G" || unit == "GiB") scale = 1024.0 * 1024 * 1024;
-    else if (!unit.empty()) throw CommandError("--budget: unknown unit '" + unit + "' (K, M or G)");
-    if (!(v > 0) || v * scale > 1e15) throw CommandError("--budget: '" + text + "' is out of range");
+    else if (!unit.empty()) throw CommandError(std::string(option) + ": unknown unit '" + unit + "' (K, M or G)");
+    if (!(v > 0) || v * scale > 1e15) throw CommandError(std::string(option) + ": '" + text + "' is out of range");
     return static_cast<std::uint64_t>(v * scale);
 }
 
@@ -57,15 +57,18 @@ void run(const LessonsArgs& a) {
     lessons::Settings settings;
     settings.size = a.size == "small" || a.check ? lessons::Size::small : lessons::Size::full;
     settings.check = a.check;
-    settings.budget_bytes = parse_bytes(a.budget);
+    settings.budget_bytes = parse_bytes(a.budget, "--budget");
+    settings.chunk_budget_bytes = parse_bytes(a.chunk_budget, "--chunk-budget");
     set_compute_threads(a.threads);
     std::ofstream json;
     if (!a.json.empty()) {
         json.open(a.json, std::ios::out | std::ios::trunc);
         if (!json) throw CommandError("cannot open '" + a.json + "' for writing");
     }
-    std::printf("vecnn lessons: %s size%s, %d compute thread(s), budget %s, OpenBLAS kernels %s\n",
+    std::printf("vecnn lessons: %s size%s, %d compute thread(s), budgets %s (chunked distances) and %s (the design "
+                "challenge, with 8 GiB), OpenBLAS kernels %s\n",
                 settings.size == lessons::Size::full ? "full" : "small", a.check ? " (--check)" : "", a.threads,
+                lessons::format_size(settings.chunk_budget_bytes).c_str(),
                 lessons::format_size(settings.budget_bytes).c_str(), blas_core_description().c_str());
     bool passed = true;
     const auto start = std::chrono::steady_clock::now();
@@ -106,7 +109,11 @@ void add_lessons_command(CLI::App& app) {
     cmd->add_option("--size", a->size, "small | full (default full)")->check(CLI::IsMember({"small", "full"}));
     cmd->add_flag("--check", a->check, "small sizes, agreement checks; exit 1 if any fails (the test suite runs this)");
     cmd->add_option("--json", a->json, "one JSON object per lesson and version to this file")->check(non_empty_path());
-    cmd->add_option("--budget", a->budget, "memory budget of the chunked versions, e.g. 1G, 512M (default 1G)");
+    cmd->add_option("--budget", a->budget,
+                    "the design challenge's second memory budget (lesson chunking; the first is 8G), e.g. 1G, 512M "
+                    "(default 1G)");
+    cmd->add_option("--chunk-budget", a->chunk_budget,
+                    "memory budget of the chunked distance matrix (lesson distance), e.g. 64M (default 64M)");
     add_threads_option(*cmd, a->threads);
     cmd->callback([a] { run(*a); });
 }
