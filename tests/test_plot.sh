@@ -443,6 +443,126 @@ printf '[1, 2]\n' >not_benchmark.json
 expect_error not_benchmark.json out.png budget not_benchmark.json out.png
 expect_error "out.json" out.json budget run.json out.json
 
+# ---------------------------------------------------------------- lessons-distance, lessons-cache
+# vecnn lessons --json, cut down: the distance-matrix lesson at n = 10, 100, 1000 (the broadcast
+# version skipped at 1000, over a 1 MiB budget: median_s null and a note; the chunked identity's
+# name changing with n), its float32 table (no n: left out), the cache lesson at four sizes, and
+# a row of another lesson, to be left out by both.
+cat >lessons.jsonl <<'EOF'
+{"lesson":"strides","table":"t","version":"loop","size":"small","median_s":1e-6,"runs":1,"ratio_vs_loop":1.0,"peak_heap_bytes":0}
+{"lesson":"distance","table":"distance matrix, n = m = 10, d = 1, float64","version":"loops","size":"small","median_s":1e-5,"runs":3,"ratio_vs_loop":1.0,"peak_heap_bytes":0,"n":10}
+{"lesson":"distance","table":"distance matrix, n = m = 10, d = 1, float64","version":"broadcast: (n, m, d) difference evaluated","size":"small","median_s":2e-5,"runs":3,"ratio_vs_loop":0.5,"peak_heap_bytes":6400,"max_abs_diff":0.0,"max_rel_diff":0.0,"agrees":true,"n":10}
+{"lesson":"distance","table":"distance matrix, n = m = 10, d = 1, float64","version":"broadcast, xtensor's lazy reducer","size":"small","median_s":1.5e-5,"runs":3,"ratio_vs_loop":0.67,"peak_heap_bytes":1000,"n":10}
+{"lesson":"distance","table":"distance matrix, n = m = 10, d = 1, float64","version":"identity, x.y^T by BLAS (xt::linalg::dot)","size":"small","median_s":5e-6,"runs":3,"ratio_vs_loop":2.0,"peak_heap_bytes":2000,"n":10,"gflops":0.1}
+{"lesson":"distance","table":"distance matrix, n = m = 10, d = 1, float64","version":"identity in chunks of 10 rows (budget 1 MiB)","size":"small","median_s":6e-6,"runs":3,"ratio_vs_loop":1.7,"peak_heap_bytes":2000,"n":10,"budget_bytes":1048576}
+{"lesson":"distance","table":"distance matrix, n = m = 100, d = 1, float64","version":"loops","size":"small","median_s":1e-3,"runs":3,"ratio_vs_loop":1.0,"peak_heap_bytes":0,"n":100}
+{"lesson":"distance","table":"distance matrix, n = m = 100, d = 1, float64","version":"broadcast: (n, m, d) difference evaluated","size":"small","median_s":3e-3,"runs":3,"ratio_vs_loop":0.33,"peak_heap_bytes":640000,"n":100}
+{"lesson":"distance","table":"distance matrix, n = m = 100, d = 1, float64","version":"broadcast, xtensor's lazy reducer","size":"small","median_s":1.2e-3,"runs":3,"ratio_vs_loop":0.83,"peak_heap_bytes":5000,"n":100}
+{"lesson":"distance","table":"distance matrix, n = m = 100, d = 1, float64","version":"identity, x.y^T by BLAS (xt::linalg::dot)","size":"small","median_s":1e-4,"runs":3,"ratio_vs_loop":10,"peak_heap_bytes":160000,"n":100}
+{"lesson":"distance","table":"distance matrix, n = m = 100, d = 1, float64","version":"identity in chunks of 100 rows (budget 1 MiB)","size":"small","median_s":1.1e-4,"runs":3,"ratio_vs_loop":9,"peak_heap_bytes":160000,"n":100,"budget_bytes":1048576}
+{"lesson":"distance","table":"distance matrix, n = m = 1000, d = 1, float64","version":"loops","size":"small","median_s":0.1,"runs":3,"ratio_vs_loop":1.0,"peak_heap_bytes":0,"n":1000}
+{"lesson":"distance","table":"distance matrix, n = m = 1000, d = 1, float64","version":"broadcast: (n, m, d) difference evaluated","size":"small","median_s":null,"runs":0,"ratio_vs_loop":null,"peak_heap_bytes":0,"note":"skipped: its intermediate needs 7.63 MiB, over the budget of 1 MiB","n":1000}
+{"lesson":"distance","table":"distance matrix, n = m = 1000, d = 1, float64","version":"broadcast, xtensor's lazy reducer","size":"small","median_s":0.12,"runs":3,"ratio_vs_loop":0.83,"peak_heap_bytes":50000,"n":1000}
+{"lesson":"distance","table":"distance matrix, n = m = 1000, d = 1, float64","version":"identity, x.y^T by BLAS (xt::linalg::dot)","size":"small","median_s":8e-3,"runs":3,"ratio_vs_loop":12.5,"peak_heap_bytes":16000000,"n":1000}
+{"lesson":"distance","table":"distance matrix, n = m = 1000, d = 1, float64","version":"identity in chunks of 65 rows (budget 1 MiB)","size":"small","median_s":9e-3,"runs":3,"ratio_vs_loop":11.1,"peak_heap_bytes":1000000,"n":1000,"budget_bytes":1048576}
+{"lesson":"distance","table":"the identity's cancellation in float32","version":"identity, float32, no clamping","size":"small","median_s":1e-5,"runs":3,"ratio_vs_loop":1.0,"peak_heap_bytes":99,"negative_squares":10,"nan":10}
+{"lesson":"cache","table":"sum of a (16, 16) float64 array (2 KiB)","version":"row by row (contiguous)","size":"small","median_s":0.01,"runs":1,"ratio_vs_loop":1.0,"peak_heap_bytes":0,"bytes":2048,"ns_per_element":0.5}
+{"lesson":"cache","table":"sum of a (16, 16) float64 array (2 KiB)","version":"column by column (stride n)","size":"small","median_s":0.01,"runs":1,"ratio_vs_loop":1.0,"peak_heap_bytes":0,"bytes":2048,"ns_per_element":0.5}
+{"lesson":"cache","table":"sum of a (64, 64) float64 array (32 KiB)","version":"row by row (contiguous)","size":"small","median_s":0.01,"runs":1,"ratio_vs_loop":1.0,"peak_heap_bytes":0,"bytes":32768,"ns_per_element":0.5}
+{"lesson":"cache","table":"sum of a (64, 64) float64 array (32 KiB)","version":"column by column (stride n)","size":"small","median_s":0.012,"runs":1,"ratio_vs_loop":0.83,"peak_heap_bytes":0,"bytes":32768,"ns_per_element":0.6}
+{"lesson":"cache","table":"sum of a (181, 181) float64 array (256 KiB)","version":"row by row (contiguous)","size":"small","median_s":0.01,"runs":1,"ratio_vs_loop":1.0,"peak_heap_bytes":0,"bytes":262144,"ns_per_element":0.55}
+{"lesson":"cache","table":"sum of a (181, 181) float64 array (256 KiB)","version":"column by column (stride n)","size":"small","median_s":0.03,"runs":1,"ratio_vs_loop":0.37,"peak_heap_bytes":0,"bytes":262144,"ns_per_element":1.5}
+{"lesson":"cache","table":"sum of a (724, 724) float64 array (4 MiB)","version":"row by row (contiguous)","size":"small","median_s":0.01,"runs":1,"ratio_vs_loop":1.0,"peak_heap_bytes":0,"bytes":4194304,"ns_per_element":0.6}
+{"lesson":"cache","table":"sum of a (724, 724) float64 array (4 MiB)","version":"column by column (stride n)","size":"small","median_s":0.1,"runs":1,"ratio_vs_loop":0.1,"peak_heap_bytes":0,"bytes":4194304,"ns_per_element":6.0}
+EOF
+expect_ok lessons-distance lessons.jsonl distance.svg --title "tiny distance"
+# Versions in order: 0 loops, 1 broadcast (timed at n = 10 and 100 only), 2 lazy, 3 BLAS, 4 chunks
+# (one version whatever its name says of the rows per chunk; dashed). The loops' peak of 0 B is
+# said in words, not drawn; the skipped broadcast is a cross marked "skipped" on the time panel and
+# a circle at the 7.63 MiB its note says it needed on the memory panel, over the dashed 1 MiB budget.
+check distance.svg "text:tiny distance" \
+    "text:vecnn lessons --size small; n points against n in d = 1 dimensions, float64; median time per call and peak heap on top of the inputs" \
+    text:time text:memory "text:n (points, log scale)" "text:median time per call (log scale)" \
+    "text:peak extra heap (log scale)" text:10 text:100 text:1000 "text:10 µs" "text:1 ms" "text:100 ms" \
+    "text:1 KiB" "text:1 MiB" text:loops "text:broadcast: (n, m, d) difference evaluated" \
+    "text:broadcast, xtensor's lazy reducer" "text:identity, x.y^T by BLAS (xt::linalg::dot)" \
+    "text:identity in chunks (budget 1 MiB)" "text:memory budget (--budget)" "text:skipped: not run (no time)" \
+    "text:budget 1 MiB" "text:loops: 0 B" \
+    ids:time-0-:1 uses:time-0-1:3 solid:time-0-1 ids:time-1-:1 uses:time-1-1:2 uses:time-2-1:3 \
+    uses:time-3-1:3 uses:time-4-1:3 dashed:time-4-1 ids:time-5-:0 \
+    ids:heap-0-:0 uses:heap-1-1:2 uses:heap-2-1:3 uses:heap-3-1:3 uses:heap-4-1:3 dashed:heap-4-1 \
+    ids:skip-time-:2 uses:skip-time-1:1 idtext:skip-time-label-1:skipped \
+    ids:skip-heap-:2 uses:skip-heap-1:1 "idtext:skip-heap-label-1:skipped: needs 7.63 MiB" \
+    ids:budget-:1 dashed:budget-1
+expect_ok lessons-distance lessons.jsonl distance.png
+check distance.png png:1650:870
+expect_same lessons-distance lessons.jsonl
+
+# A version not timed whose note gives no size: no circle, said in words; median_s null without a
+# note reads "no time".
+grep -v '"n":1000' lessons.jsonl >unsized.jsonl
+cat >>unsized.jsonl <<'EOF'
+{"lesson":"distance","table":"t","version":"loops","size":"small","median_s":0.1,"runs":3,"ratio_vs_loop":1.0,"peak_heap_bytes":0,"n":1000}
+{"lesson":"distance","table":"t","version":"broadcast: (n, m, d) difference evaluated","size":"small","median_s":null,"runs":0,"ratio_vs_loop":null,"peak_heap_bytes":0,"note":"skipped: too big","n":1000}
+{"lesson":"distance","table":"t","version":"broadcast, xtensor's lazy reducer","size":"full","median_s":null,"runs":0,"ratio_vs_loop":null,"peak_heap_bytes":0,"n":1000}
+EOF
+expect_ok lessons-distance unsized.jsonl unsized.svg --note "no sizes"
+check unsized.svg "text:no sizes" ids:skip-time-:4 idtext:skip-time-label-1:skipped "idtext:skip-time-label-2:no time" \
+    ids:skip-heap-:0 "text:skipped, size unknown: broadcast: (n, m, d) difference evaluated, broadcast, xtensor's lazy reducer" \
+    uses:time-2-1:2 uses:time-3-1:2
+
+expect_ok lessons-cache lessons.jsonl cache.svg --title "tiny cache" --l1 32KiB --l2 1048576 --l3 64M
+# From 0.5 to 6 ns per element (over 10x): a log scale. L1 and L2 inside the sizes measured, L3
+# (64 MiB) past the largest: said in words. Column time / row time above each pair.
+check cache.svg "text:tiny cache" "text:array size (log scale)" "text:ns per element (log scale)" \
+    "text:2 KiB" "text:32 KiB" "text:2 MiB" text:0.5 text:1 text:5 \
+    "text:row by row (contiguous)" "text:column by column (stride n)" "text:column time / row time" text:n× \
+    text:L1 text:L2 "text:1 MiB" "text:off the chart: L3 64 MiB" ids:cache-L:2 dashed:cache-L1 dashed:cache-L2 \
+    idtext:cache-label-L1:L1 idtext:cache-label-L2:L2 \
+    ids:walk-0-:1 uses:walk-0-1:4 solid:walk-0-1 ids:walk-1-:1 uses:walk-1-1:4 ids:walk-2-:0 \
+    ids:ratio-:4 idtext:ratio-1:1.0× idtext:ratio-2:1.2× idtext:ratio-3:2.7× idtext:ratio-4:10×
+expect_ok lessons-cache lessons.jsonl cache.png --l1 32KiB
+check cache.png png:1275:840
+expect_same lessons-cache lessons.jsonl --l1 32KiB --l2 1MiB
+# No cache sizes given: no lines. A narrow range (under 10x): a linear scale from 0.
+grep -v '"bytes":4194304' lessons.jsonl >narrow.jsonl
+expect_ok lessons-cache narrow.jsonl narrow.svg
+check narrow.svg "text:ns per element" text:0.0 text:2.0 ids:cache-:0 ids:ratio-:3 uses:walk-1-1:3
+
+# Bad inputs: missing fields (named, with the line), no rows of the lesson, malformed JSON, a bad cache size.
+sed '3s/"peak_heap_bytes":6400,//' lessons.jsonl >no_peak.jsonl
+expect_error no_peak.jsonl:3 out.svg lessons-distance no_peak.jsonl out.svg
+grep -q "'peak_heap_bytes'" err.txt || fail "lessons-distance: the error does not name the field: $(cat err.txt)"
+sed '16s/,"budget_bytes":1048576//' lessons.jsonl >no_budget.jsonl
+expect_error no_budget.jsonl:16 out.png lessons-distance no_budget.jsonl out.png
+grep -q "'budget_bytes'" err.txt || fail "lessons-distance: the error does not name budget_bytes: $(cat err.txt)"
+sed '2s/"lesson":"distance",//' lessons.jsonl >no_lesson.jsonl
+expect_error no_lesson.jsonl:2 out.svg lessons-distance no_lesson.jsonl out.svg
+sed '4s/"median_s":1.5e-5/"median_s":0/' lessons.jsonl >zero_time.jsonl
+expect_error zero_time.jsonl:4 out.svg lessons-distance zero_time.jsonl out.svg
+sed '7s/"n":100/"n":10/' lessons.jsonl >twice.jsonl
+expect_error twice.jsonl:7 out.svg lessons-distance twice.jsonl out.svg
+grep -v '"lesson":"distance"' lessons.jsonl >no_distance.jsonl
+expect_error no_distance.jsonl out.svg lessons-distance no_distance.jsonl out.svg
+grep -q 'no rows of the distance-matrix lesson' err.txt || fail "lessons-distance without its rows: $(cat err.txt)"
+grep -v '"n":' lessons.jsonl >float32_only.jsonl
+expect_error float32_only.jsonl out.svg lessons-distance float32_only.jsonl out.svg
+grep -q 'only its float32 table' err.txt || fail "lessons-distance with only the float32 table: $(cat err.txt)"
+sed '5s/}$//' lessons.jsonl >broken_lessons.jsonl
+expect_error broken_lessons.jsonl:5 out.svg lessons-distance broken_lessons.jsonl out.svg
+expect_error broken_lessons.jsonl:5 out.svg lessons-cache broken_lessons.jsonl out.svg
+sed '21s/,"ns_per_element":0.6//' lessons.jsonl >no_ns.jsonl
+expect_error no_ns.jsonl:21 out.svg lessons-cache no_ns.jsonl out.svg
+grep -q "'ns_per_element'" err.txt || fail "lessons-cache: the error does not name the field: $(cat err.txt)"
+sed '22s/"bytes":262144,//' lessons.jsonl >no_bytes.jsonl
+expect_error no_bytes.jsonl:22 out.png lessons-cache no_bytes.jsonl out.png
+grep -v '"lesson":"cache"' lessons.jsonl >no_cache.jsonl
+expect_error no_cache.jsonl out.svg lessons-cache no_cache.jsonl out.svg
+grep -q 'no rows of the cache lesson' err.txt || fail "lessons-cache without its rows: $(cat err.txt)"
+expect_error missing.jsonl out.svg lessons-cache missing.jsonl out.svg
+expect_error "--l2" out.svg lessons-cache lessons.jsonl out.svg --l2 lots
+expect_error "out.txt" out.txt lessons-cache lessons.jsonl out.txt
+
 # ---------------------------------------------------------------- without matplotlib
 # One line saying what to install, exit status 1, nothing written.
 checks=$((checks + 1))

@@ -7,6 +7,11 @@
     tools/plot.py budget  RUN.json [RUN.json ...]   OUT   vectorization budget: speed-up and elements/s per size
     tools/plot.py budget  RUN.json [RUN.json ...] [OUT] --markdown   ... and the tables of
                                                                      docs/vectorization_budget.md on stdout
+    tools/plot.py lessons-distance LESSONS.jsonl  OUT   distance-matrix lesson: time and peak extra heap per
+                                                        version against n, the memory budget, skipped versions
+    tools/plot.py lessons-cache LESSONS.jsonl OUT [--l1 B --l2 B --l3 B]
+                                                        cache lesson: ns per element of the row and column walks
+                                                        against array size, their ratio, the cache sizes given
 
 OUT ends in .svg or .png; that picks the format. SVG keeps its text as text
 (searchable, smaller, rendered inline by GitHub) and is byte-for-byte the same
@@ -18,10 +23,13 @@ Inputs are what the programs write: `vecnn train --log-json F` and
 accuracy, optionally val_loss, val_accuracy; null where a value is missing),
 `examples/spirals --save-regions F` (CSV `kind,x,y,class`, rows `grid,...`
 and `point,...`), `vecnn bench --json F` (one JSON object per config and
-engine), and `vecnn_budget --benchmark_out=F --benchmark_out_format=json`
+engine), `vecnn_budget --benchmark_out=F --benchmark_out_format=json`
 (Google Benchmark JSON; `budget` pools the repetitions of every file given,
-median CPU time per call, as the program's own summary). Every subcommand
-takes --title and --note (a grey line under the title).
+median CPU time per call, as the program's own summary), and `vecnn lessons
+--json F` (one JSON object per lesson, table and version; lessons-distance
+reads the rows of lesson "distance" that carry "n", lessons-cache those of
+lesson "cache"; a version skipped over the memory budget has median_s null and
+a note). Every subcommand takes --title and --note (a grey line under the title).
 tools/make_pictures.sh runs the programs and this script to rebuild the
 pictures in docs/; docs/vectorization_budget.md says how budget.svg is made.
 
@@ -881,12 +889,369 @@ def cmd_budget(args):
     save(fig, out)
 
 
+# --------------------------------------------------------------------------- lessons (distance, cache)
+
+BYTE_UNITS = {"": 1, "b": 1, "bytes": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20,
+              "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30, "t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40}
+
+
+def fmt_bytes(b):
+    """512 B, 32 KiB, 9.31 GiB: binary units, 3 significant digits, as vecnn prints sizes."""
+    units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+    u = 0
+    while b >= 1024 * 0.9995 and u < len(units) - 1:
+        b /= 1024
+        u += 1
+    return "%g %s" % (float("%.3g" % b), units[u])
+
+
+def fmt_seconds(s):
+    """2 µs, 150 ms, 1.5 s: 3 significant digits in the largest unit that keeps the number >= 1."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if s >= scale * 0.9995 or unit == "ns":
+            return "%g %s" % (float("%.3g" % (s / scale)), unit)
+
+
+def parse_bytes(option, text):
+    """A size given on the command line: 49152, 48K, 48KiB, 1.25 MiB (K, KB and KiB all mean 1024)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*([A-Za-z]*)\s*", text)
+    if not m or m.group(2).lower() not in BYTE_UNITS or float(m.group(1)) * BYTE_UNITS[m.group(2).lower()] < 1:
+        raise UsageError("%s: expected a size in bytes such as 49152, 48KiB or 1.25MiB, got '%s'" % (option, text))
+    return float(m.group(1)) * BYTE_UNITS[m.group(2).lower()]
+
+
+def log_ticks(lo, hi, most=8):
+    """Ticks between lo and hi (> 0) on a log scale: 1-2-5 per decade, 1-3, decades, or every k-th decade."""
+    e0, e1 = math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1
+    inside = lambda v: lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9)
+    for mults in ((1, 2, 5), (1, 3), (1,)):
+        ticks = [float("%.6g" % (m * 10.0 ** e)) for e in range(e0, e1 + 1) for m in mults]
+        ticks = [v for v in ticks if inside(v)]
+        if len(ticks) <= most:
+            return ticks
+    step = math.ceil((e1 - e0) / most)
+    return [10.0 ** e for e in range(e0, e1 + 1) if e % step == 0 and inside(10.0 ** e)]
+
+
+def pow2_ticks(lo, hi, most=8, anchor=0):
+    """Powers of two between lo and hi, every 1, 2, 5, 10 or 20 exponents so that at most `most` show,
+    on exponents that differ from `anchor` by a multiple of the step (anchor 0: 1 KiB, 1 MiB, 1 GiB stay ticks)."""
+    k0, k1 = math.ceil(math.log2(lo) - 1e-9), math.floor(math.log2(hi) + 1e-9)
+    for step in (1, 2, 5, 10, 20):
+        ks = [k for k in range(k0, k1 + 1) if (k - anchor) % step == 0]
+        if len(ks) <= most:
+            return [2.0 ** k for k in ks]
+    return [2.0 ** k for k in range(k0, k1 + 1) if k % 40 == 0]
+
+
+def fixed_log_axis(axis, ticks, fmt):
+    """A log axis with exactly these major ticks and labels, no minor ticks (no stray 2×10⁻⁵ labels)."""
+    ticker = mpl.ticker
+    axis.set_major_locator(ticker.FixedLocator(ticks))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: fmt(v)))
+    axis.set_minor_locator(ticker.NullLocator())
+    axis.set_minor_formatter(ticker.NullFormatter())
+
+
+def lesson_records(path, lesson):
+    """(line, object) of the rows of `lesson`; every row must name its lesson."""
+    return [(n, obj) for n, obj in read_jsonl(path) if field(path, n, obj, "lesson", "string") == lesson]
+
+
+def run_size(rows):
+    """'--size full' when every row has the same "size", else ''."""
+    sizes = {obj.get("size") for _, obj in rows}
+    return "--size %s" % sizes.pop() if len(sizes) == 1 and isinstance(next(iter(sizes)), str) else ""
+
+
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+LABEL_BOX = dict(boxstyle="square,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85)  # readable over lines
+CHUNKED = "identity in chunks"  # its version name goes on with the rows per chunk and the budget, which vary
+
+
+def read_distance(path):
+    """The distance-matrix rows (those with a field 'n'):
+    (versions in order of first appearance, {(version, n): (median s or None, peak bytes, note)}, budgets, rows)."""
+    records = lesson_records(path, "distance")
+    versions, points, budgets, used = [], {}, [], []
+    for line, obj in records:
+        if "n" not in obj:
+            continue  # the float32 cancellation table: no n, not a point of these curves
+        n = field(path, line, obj, "n")
+        if n < 1 or n != int(n):
+            raise InputError(path, line, "field 'n' should be a positive whole number, got %s" % json.dumps(n))
+        n = int(n)
+        version = field(path, line, obj, "version", "string")
+        median = field(path, line, obj, "median_s", nullable=True)
+        if median is not None and median <= 0:
+            raise InputError(path, line, "field 'median_s' should be positive (log scale), got %g" % median)
+        peak = field(path, line, obj, "peak_heap_bytes")
+        if peak < 0:
+            raise InputError(path, line, "field 'peak_heap_bytes' should not be negative, got %g" % peak)
+        note = field(path, line, obj, "note", "string", optional=True, nullable=True)
+        if version.startswith(CHUNKED):
+            version = CHUNKED
+            budget = field(path, line, obj, "budget_bytes")
+            if budget <= 0:
+                raise InputError(path, line, "field 'budget_bytes' should be positive, got %g" % budget)
+            if budget not in budgets:
+                budgets.append(budget)
+        if (version, n) in points:
+            raise InputError(path, line, "version '%s' at n = %d appears twice" % (version, n))
+        if version not in versions:
+            versions.append(version)
+        points[(version, n)] = (median, peak, note)
+        used.append((line, obj))
+    if not used:
+        raise InputError(path, None, "no rows of the distance-matrix lesson (lesson \"distance\" with a field 'n')%s: "
+                         "nothing to plot" % (", only its float32 table" if records else ""))
+    if all(p[0] is None for p in points.values()):
+        raise InputError(path, None, "every median_s of the distance-matrix lesson is null: nothing to plot")
+    return versions, points, budgets, used
+
+
+def would_need(note):
+    """The bytes a skipped version's note says it needed ('... needs 9.31 GiB, over ...'), or None."""
+    m = re.search(r"needs (\d+(?:\.\d+)?) (bytes|B|KiB|MiB|GiB|TiB)\b", note or "")
+    return float(m.group(1)) * BYTE_UNITS[m.group(2).lower()] if m else None
+
+
+def distance_label(version, budgets):
+    if version == CHUNKED:
+        return CHUNKED + (" (budget %s)" % fmt_bytes(budgets[0]) if len(budgets) == 1 else " (under the budget)")
+    return version
+
+
+def cmd_lessons_distance(args):
+    versions, points, budgets, rows = read_distance(args.lessons)
+    load_matplotlib()
+    ns = sorted({n for _, n in points})
+    colour = {v: PALETTE[k % len(PALETTE)] for k, v in enumerate(versions)}
+    # A marker shape per version as well, and the chunked identity dashed: where two versions have the
+    # same values (the chunked identity is the plain one when a single chunk fits the budget) both show.
+    style = {v: dict(color=colour[v], linewidth=2, marker=MARKERS[k % len(MARKERS)], markersize=5,
+                     **(dict(dashes=(5, 2.5)) if v == CHUNKED else {})) for k, v in enumerate(versions)}
+    if args.note is None:
+        ds = {m.group(1) for _, obj in rows for m in [re.search(r"\bd = (\d+)", str(obj.get("table", "")))] if m}
+        args.note = "; ".join(s for s in (
+            ("vecnn lessons %s" % run_size(rows)).strip(),
+            "n points against n in d = %s dimensions, float64" % ds.pop() if len(ds) == 1 else "n points against n",
+            "median time per call and peak heap on top of the inputs") if s)
+    fig = new_figure(11, 5.8, args.title, args.note, bottom=0.72)
+    time_ax, heap_ax = fig.subplots(1, 2)
+    Line2D = mpl.lines.Line2D
+    xlo, xhi = ns[0] / 1.25, ns[-1] * 1.25
+    skipped = [(v, n, p[2]) for (v, n), p in points.items() if p[0] is None]
+    skipped.sort(key=lambda s: (ns.index(s[1]), versions.index(s[0])))
+    for ax in (time_ax, heap_ax):
+        ax.set_xscale("log")
+        ax.set_xlim(xlo, xhi)
+        fixed_log_axis(ax.xaxis, ns, lambda v: "%d" % round(v))
+        ax.set_xlabel("n (points, log scale)")
+        light_grid(ax)
+    bottom_mark = time_ax.get_xaxis_transform()  # x in data, y in axes fractions
+
+    # Left: median time per call. A version not run at some n (skipped, over the budget) breaks its line
+    # and gets a cross at the foot of the panel, in its colour, marked "skipped".
+    times = [p[0] for p in points.values() if p[0] is not None]
+    tlo, thi = min(times) / (4 if skipped else 2), max(times) * 2
+    time_ax.set_yscale("log")
+    time_ax.set_ylim(tlo, thi)
+    fixed_log_axis(time_ax.yaxis, log_ticks(tlo, thi), fmt_seconds)
+    time_ax.set_ylabel("median time per call (log scale)")
+    time_ax.set_title("time", loc="left", fontweight="bold", fontsize=10)
+    for k, v in enumerate(versions):
+        ys = [points[(v, n)][0] if (v, n) in points else None for n in ns]
+        for i, run in enumerate(segments(ns, ys)):
+            time_ax.plot([x for x, _ in run], [y for _, y in run], gid="time-%d-%d" % (k, i + 1), **style[v])
+    stacked = {}
+    for j, (v, n, note) in enumerate(skipped):
+        level = stacked.get(n, 0)
+        stacked[n] = level + 1
+        y = 0.05 + 0.08 * level
+        time_ax.plot([n], [y], transform=bottom_mark, linestyle="none", marker="x", markersize=7,
+                     markeredgewidth=2, color=colour[v], gid="skip-time-%d" % (j + 1))
+        last = n == ns[-1] and len(ns) > 1  # at the right edge the word goes left of the cross
+        time_ax.annotate("skipped" if (note or "").startswith("skipped") else "no time", (n, y), xycoords=bottom_mark,
+                         xytext=(-7 if last else 7, 0), textcoords="offset points", ha="right" if last else "left",
+                         va="center", fontsize=8.5,
+                         color=colour[v], bbox=LABEL_BOX, gid="skip-time-label-%d" % (j + 1))
+
+    # Right: peak heap on top of the inputs. Zero (the loops allocate nothing) has no place on a log
+    # scale: said in words. A skipped version is drawn where its note says it would have needed.
+    heaps = [p[1] for (v, n), p in points.items() if p[0] is not None and p[1] > 0]
+    needs = [(v, n, would_need(note)) for v, n, note in skipped]
+    extent = heaps + budgets + [b for _, _, b in needs if b]
+    if not extent:
+        extent = [1024.0]
+    hlo, hhi = min(extent) / 3, max(extent) * 3
+    heap_ax.set_yscale("log", base=2)
+    heap_ax.set_ylim(hlo, hhi)
+    fixed_log_axis(heap_ax.yaxis, pow2_ticks(hlo, hhi, most=8), fmt_bytes)
+    heap_ax.set_ylabel("peak extra heap (log scale)")
+    heap_ax.set_title("memory", loc="left", fontweight="bold", fontsize=10)
+    for i, b in enumerate(budgets):
+        heap_ax.axhline(b, color=INK, linewidth=1.2, dashes=(5, 3), gid="budget-%d" % (i + 1))
+        heap_ax.annotate("budget %s" % fmt_bytes(b), (0.01, b), xycoords=heap_ax.get_yaxis_transform(),
+                         xytext=(0, -3), textcoords="offset points", ha="left", va="top", fontsize=8.5, color=INK)
+    zero = {}
+    for k, v in enumerate(versions):
+        ys = []
+        for n in ns:
+            p = points.get((v, n))
+            if p is None or p[0] is None:
+                ys.append(None)
+            elif p[1] == 0:
+                ys.append(None)
+                zero.setdefault(v, []).append(n)
+            else:
+                ys.append(p[1])
+        for i, run in enumerate(segments(ns, ys)):
+            heap_ax.plot([x for x, _ in run], [y for _, y in run], gid="heap-%d-%d" % (k, i + 1), **style[v])
+    for j, (v, n, need) in enumerate(needs):
+        first = n == ns[0]  # the label goes up and to the left of the circle, or to the right at the first n
+        if need:
+            heap_ax.plot([n], [need], linestyle="none", marker="o", markersize=7, markerfacecolor="white",
+                         markeredgewidth=1.8, color=colour[v], gid="skip-heap-%d" % (j + 1))
+            heap_ax.annotate("skipped: needs %s" % fmt_bytes(need), (n, need), xytext=(7 if first else -7, 3),
+                             textcoords="offset points", ha="left" if first else "right", va="bottom",
+                             fontsize=8.5, color=colour[v], bbox=LABEL_BOX, gid="skip-heap-label-%d" % (j + 1))
+    notes = []
+    for v, zs in zero.items():
+        at = "" if len(zs) == len(ns) else " at n = " + ", ".join("%d" % n for n in zs)
+        notes.append("%s: 0 B%s" % (v, at))
+    unplaced = [v for v, _, need in needs if not need]
+    if unplaced:
+        notes.append("skipped, size unknown: " + ", ".join(sorted(set(unplaced), key=versions.index)))
+    if notes:
+        heap_ax.text(0.99, 0.02, "not on the log scale:\n" + "\n".join(notes), transform=heap_ax.transAxes,
+                     ha="right", va="bottom", fontsize=8, color=GREY, linespacing=1.4, gid="heap-zero")
+
+    handles = [Line2D([], [], **style[v]) for v in versions]
+    labels = [distance_label(v, budgets) for v in versions]
+    if budgets:
+        handles.append(Line2D([], [], color=INK, linewidth=1.2, dashes=(5, 3)))
+        labels.append("memory budget (--budget)")
+    if skipped:
+        handles.append(Line2D([], [], linestyle="none", marker="x", markersize=7, markeredgewidth=2, color=GREY))
+        labels.append("skipped: not run (no time)")
+    fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.01), ncol=3, frameon=False,
+               fontsize=9.5, columnspacing=2.0, handlelength=2.4)
+    save(fig, args.out)
+
+
+CONTIGUOUS, STRIDED = "row by row", "column by column"
+
+
+def read_cache(path):
+    """Versions in order of first appearance, {(version, bytes): ns per element or None}, the rows."""
+    versions, points, records = [], {}, lesson_records(path, "cache")
+    for line, obj in records:
+        version = field(path, line, obj, "version", "string")
+        size = field(path, line, obj, "bytes")
+        if size <= 0:
+            raise InputError(path, line, "field 'bytes' should be positive (log scale), got %g" % size)
+        ns = field(path, line, obj, "ns_per_element", nullable=True)
+        if ns is not None and ns <= 0:
+            raise InputError(path, line, "field 'ns_per_element' should be positive, got %g" % ns)
+        if (version, size) in points:
+            raise InputError(path, line, "version '%s' at %g bytes appears twice" % (version, size))
+        if version not in versions:
+            versions.append(version)
+        points[(version, size)] = ns
+    if not points:
+        raise InputError(path, None, "no rows of the cache lesson (lesson \"cache\"): nothing to plot")
+    if all(v is None for v in points.values()):
+        raise InputError(path, None, "every ns_per_element of the cache lesson is null: nothing to plot")
+    return versions, points, records
+
+
+def cmd_lessons_cache(args):
+    caches = [(label, parse_bytes("--" + label.lower(), text))
+              for label, text in (("L1", args.l1), ("L2", args.l2), ("L3", args.l3)) if text is not None]
+    versions, points, rows = read_cache(args.lessons)
+    load_matplotlib()
+    sizes = sorted({s for _, s in points})
+    if args.note is None:
+        args.note = ("vecnn lessons %s" % run_size(rows)).strip() + ": the same sum over an (n, n) float64 array, " \
+                    "in memory order and against it; median time per element (small arrays summed many times per run)"
+    fig = new_figure(8.5, 5.6, args.title, args.note)
+    ax = fig.subplots()
+    colour = {v: PALETTE[k % len(PALETTE)] for k, v in enumerate(versions)}
+
+    xlo, xhi = sizes[0] / 1.3, sizes[-1] * 1.3
+    ax.set_xscale("log", base=2)
+    ax.set_xlim(xlo, xhi)
+    fixed_log_axis(ax.xaxis, pow2_ticks(xlo, xhi, most=9, anchor=round(math.log2(sizes[0]))), fmt_bytes)
+    ax.set_xlabel("array size (log scale)")
+    values = [v for v in points.values() if v is not None]
+    ylog = max(values) / min(values) > 10  # a wide range reads on a log scale; a narrow one on a linear one from 0
+    if ylog:
+        ylo, yhi = min(values) / 1.6, max(values) * 2.2  # room above the top point for its ratio label
+        ax.set_yscale("log")
+        ax.set_ylim(ylo, yhi)
+        fixed_log_axis(ax.yaxis, log_ticks(ylo, yhi), lambda v: "%g" % v)
+        ax.set_ylabel("ns per element (log scale)")
+    else:
+        _, yhi, ystep = nice_limits(0.0, max(values) * 1.15)
+        ax.set_ylim(0, yhi)
+        ax.yaxis.set_major_locator(mpl.ticker.MultipleLocator(ystep))
+        decimals = step_decimals(ystep)
+        ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: "%.*f" % (decimals, v)))
+        ax.set_ylabel("ns per element")
+    light_grid(ax)
+
+    # The caches: a dotted line where an array of that many bytes stops fitting.
+    off = []
+    for label, size in caches:
+        if xlo <= size <= xhi:
+            ax.axvline(size, color="#888888", linewidth=1.2, dashes=(1, 2.5), gid="cache-%s" % label)
+            ax.annotate(label, (size, 0.985), xycoords=ax.get_xaxis_transform(), xytext=(3, 0),
+                        textcoords="offset points", ha="left", va="top", fontsize=9, fontweight="bold",
+                        color="#555555", gid="cache-label-%s" % label)
+            ax.annotate(fmt_bytes(size), (size, 0.985), xycoords=ax.get_xaxis_transform(), xytext=(3, -12),
+                        textcoords="offset points", ha="left", va="top", fontsize=7.5, color="#777777")
+        else:
+            off.append("%s %s" % (label, fmt_bytes(size)))
+    if off:
+        ax.text(0.01, 0.985 if not caches or len(off) == len(caches) else 0.90,
+                "off the chart: " + ", ".join(off), transform=ax.transAxes, ha="left", va="top", fontsize=8,
+                color=GREY, gid="cache-off")
+
+    for k, v in enumerate(versions):
+        ys = [points.get((v, s)) for s in sizes]
+        for i, run in enumerate(segments(sizes, ys)):
+            ax.plot([x for x, _ in run], [y for _, y in run], color=colour[v], linewidth=2, marker="o", markersize=4.5,
+                    gid="walk-%d-%d" % (k, i + 1), label=v if i == 0 else "_nolegend_")
+
+    # The price of the stride: column time over row time, above each pair of points.
+    rows = [v for v in versions if v.startswith(CONTIGUOUS)]
+    cols = [v for v in versions if v.startswith(STRIDED)]
+    ratios = 0
+    if rows and cols:
+        for s in sizes:
+            a, b = points.get((rows[0], s)), points.get((cols[0], s))
+            if a is not None and b is not None:
+                ratios += 1
+                ax.annotate(ratio_label(b / a), (s, max(a, b)), xytext=(0, 6), textcoords="offset points",
+                            ha="center", va="bottom", fontsize=9.5, fontweight="bold", color=INK,
+                            gid="ratio-%d" % ratios)
+    handles, labels = ax.get_legend_handles_labels()
+    if ratios:
+        handles.append(TextKey("n\u00d7"))
+        labels.append("column time / row time")
+    ax.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False,
+              handlelength=2.2, columnspacing=1.6, handler_map={TextKey: TextKeyHandler()})
+    save(fig, args.out)
+
+
 # --------------------------------------------------------------------------- main
 
 def main(argv):
     p = argparse.ArgumentParser(prog="plot.py", description=__doc__.split("\n\n")[0],
                                 epilog="OUT ends in .svg or .png. See the top of tools/plot.py for more.")
-    sub = p.add_subparsers(dest="command", metavar="{curves,regions,bench,budget}")
+    sub = p.add_subparsers(dest="command",
+                           metavar="{curves,regions,bench,budget,lessons-distance,lessons-cache}")
     sub.required = True
 
     def add(name, help_text, default_title, **kw):
@@ -906,6 +1271,24 @@ def main(argv):
                "REGIONS.csv with header kind,x,y,class", "Decision regions")
     add_single("bench", "bench", "loop vs vectorized samples/s per config from vecnn bench --json",
                "BENCH.jsonl from vecnn bench --json", "Training-step throughput, loop vs vectorized")
+
+    def add_lessons(name, help_text, default_title):
+        sp = add(name, help_text, default_title)
+        sp.add_argument("lessons", metavar="LESSONS.jsonl", help="the JSON lines of vecnn lessons --json")
+        sp.add_argument("out", metavar="OUT", help="the picture to write: .svg or .png")
+        sp.add_argument("--note", default=None, help="a smaller grey line under the title (default: what is "
+                        "measured, and the --size of the run)")
+        return sp
+
+    add_lessons("lessons-distance", "distance-matrix lesson: median time and peak extra heap per version against n",
+                "Euclidean distance matrix, four ways: time and memory")
+    sp = add_lessons("lessons-cache", "cache lesson: ns per element of the row and column walks against array size",
+                     "Cache effects: one sum, walking the array in memory order and across it")
+    for level in ("l1", "l2", "l3"):
+        sp.add_argument("--" + level, metavar="BYTES", default=None,
+                        help="this core's %s cache size (L1: data), drawn as a dotted line: bytes, or with KiB, MiB "
+                             "(K, KB mean 1024 too), e.g. $(getconf LEVEL%s_%sCACHE_SIZE)"
+                             % (level.upper(), level[1], "D" if level == "l1" else ""))
     sp = add("budget", "vectorization budget (speed-up and elements/s per size) from vecnn_budget JSON files",
              "vecnn vectorization budget: float32, 1 thread, CPU time per call (median)",
              usage="plot.py budget RUN.json [RUN.json ...] OUT [--title T] [--note N] [--markdown]\n"
@@ -928,7 +1311,8 @@ def main(argv):
     try:
         if args.command != "budget":
             output_format(args.out)  # before any work: a wrong OUT is named at once
-        {"curves": cmd_curves, "regions": cmd_regions, "bench": cmd_bench, "budget": cmd_budget}[args.command](args)
+        {"curves": cmd_curves, "regions": cmd_regions, "bench": cmd_bench, "budget": cmd_budget,
+         "lessons-distance": cmd_lessons_distance, "lessons-cache": cmd_lessons_cache}[args.command](args)
     except (InputError, UsageError) as e:
         print("plot.py: error: %s" % e, file=sys.stderr)
         return 1
