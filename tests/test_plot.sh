@@ -486,7 +486,7 @@ check distance.svg "text:tiny distance" \
     "text:peak extra heap (log scale)" text:10 text:100 text:1000 "text:10 µs" "text:1 ms" "text:100 ms" \
     "text:1 KiB" "text:1 MiB" text:loops "text:broadcast: (n, m, d) difference evaluated" \
     "text:broadcast, xtensor's lazy reducer" "text:identity, x.y^T by BLAS (xt::linalg::dot)" \
-    "text:identity in chunks (budget 1 MiB)" "text:memory budget (--budget)" "text:skipped: not run (no time)" \
+    "text:identity in chunks (budget 1 MiB)" "text:chunk budget (--chunk-budget)" "text:skipped: not run (no time)" \
     "text:budget 1 MiB" "text:loops: 0 B" \
     ids:time-0-:1 uses:time-0-1:3 solid:time-0-1 ids:time-1-:1 uses:time-1-1:2 uses:time-2-1:3 \
     uses:time-3-1:3 uses:time-4-1:3 dashed:time-4-1 ids:time-5-:0 \

@@ -1131,7 +1131,7 @@ def cmd_lessons_distance(args):
     labels = [distance_label(v, budgets) for v in versions]
     if budgets:
         handles.append(Line2D([], [], color=INK, linewidth=1.2, dashes=(5, 3)))
-        labels.append("memory budget (--budget)")
+        labels.append("chunk budget (--chunk-budget)")
     if skipped:
         handles.append(Line2D([], [], linestyle="none", marker="x", markersize=7, markeredgewidth=2, color=GREY))
         labels.append("skipped: not run (no time)")
