@@ -294,7 +294,7 @@ void lesson_chunking(Lesson& l) {
         for (std::size_t i = 0; i < got.size(); ++i) worst = std::max(worst, double(std::abs(got[i] - want[i])));
         l.require(worst <= 1e-5 && same_ids_but_ties(results[b], brute, sample),
                   "budget " + format_size(budgets[b]) + ": the top-10 lists of 20 sampled users match brute force "
-                  "(largest score difference " + std::to_string(worst) + ")");
+                  "(largest score difference " + format_number(worst) + ")");
     }
 }
 

@@ -44,7 +44,7 @@ void lesson_dtypes(Lesson& l) {
     const xt::xtensor<double, 1> c32d = xt::cast<double>(c32);
     l.compare(e32, c32d.data(), ref.data(), n, 1e-7, "float32 rounds the inputs and the product (2^-24 each)");
     e32.extra["max_rel_error_vs_float64"] = e32.max_rel_diff;
-    l.say("float32's largest relative error against float64 here: " + std::to_string(e32.max_rel_diff) +
+    l.say("float32's largest relative error against float64 here: " + format_number(e32.max_rel_diff) +
           " (a float32 keeps 24 bits: 6e-8 per rounding)");
 
     const std::size_t m = l.full() ? 1024 : 64;

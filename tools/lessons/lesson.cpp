@@ -28,6 +28,12 @@ std::string format_seconds(double s) {
 
 std::string format_size(std::uint64_t bytes) { return bytes == 0 ? "0" : format_bytes(bytes); }
 
+std::string format_number(double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3g", x);
+    return buf;
+}
+
 Lesson::Lesson(std::string name, const Settings& settings, std::ostream& out, std::ostream* json)
     : name_(std::move(name)), settings_(settings), out_(out), json_(json) {}
 
@@ -101,8 +107,8 @@ void Lesson::compare_values(Measurement& m, const T* got, const T* reference, st
     if (std::find(facts_.begin(), facts_.end(), s.str()) == facts_.end()) facts_.push_back(s.str());
     if (!m.agrees) {
         passed_ = false;
-        facts_.push_back("DISAGREES: '" + m.version + "' differs by " + std::to_string(max_diff) + " (max |ref| " +
-                         std::to_string(max_ref) + ")");
+        facts_.push_back("DISAGREES: '" + m.version + "' differs by " + format_number(max_diff) + " (max |ref| " +
+                         format_number(max_ref) + ")");
     }
 }
 

@@ -104,6 +104,7 @@ const std::vector<LessonEntry>& all_lessons();
 // "1.23 ms", "456 us"; "3.4 GiB"
 std::string format_seconds(double s);
 std::string format_size(std::uint64_t bytes);
+std::string format_number(double x);  // 3 significant digits: 6.1e-08, 0.125, 42
 
 // Each lesson (one file each).
 void lesson_strides(Lesson&);
