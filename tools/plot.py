@@ -1286,9 +1286,9 @@ def main(argv):
                      "Cache effects: one sum, walking the array in memory order and across it")
     for level in ("l1", "l2", "l3"):
         sp.add_argument("--" + level, metavar="BYTES", default=None,
-                        help="this core's %s cache size (L1: data), drawn as a dotted line: bytes, or with KiB, MiB "
-                             "(K, KB mean 1024 too), e.g. $(getconf LEVEL%s_%sCACHE_SIZE)"
-                             % (level.upper(), level[1], "D" if level == "l1" else ""))
+                        help="the size of one %s%s cache, drawn as a dotted line: bytes, or with KiB, MiB "
+                             "(K, KB mean 1024 too); lscpu -C=NAME,ONE-SIZE -B lists them"
+                             % (level.upper(), " data" if level == "l1" else ""))
     sp = add("budget", "vectorization budget (speed-up and elements/s per size) from vecnn_budget JSON files",
              "vecnn vectorization budget: float32, 1 thread, CPU time per call (median)",
              usage="plot.py budget RUN.json [RUN.json ...] OUT [--title T] [--note N] [--markdown]\n"

@@ -65,8 +65,8 @@ void run(const LessonsArgs& a) {
         json.open(a.json, std::ios::out | std::ios::trunc);
         if (!json) throw CommandError("cannot open '" + a.json + "' for writing");
     }
-    std::printf("vecnn lessons: %s size%s, %d compute thread(s), budgets %s (chunked distances) and %s (the design "
-                "challenge, with 8 GiB), OpenBLAS kernels %s\n",
+    std::printf("vecnn lessons: %s size%s, %d compute thread(s), budgets %s (--chunk-budget: chunked distances) and %s "
+                "(--budget: the design challenge's second, the distance broadcast's limit), OpenBLAS kernels %s\n",
                 settings.size == lessons::Size::full ? "full" : "small", a.check ? " (--check)" : "", a.threads,
                 lessons::format_size(settings.chunk_budget_bytes).c_str(),
                 lessons::format_size(settings.budget_bytes).c_str(), blas_core_description().c_str());
@@ -110,8 +110,8 @@ void add_lessons_command(CLI::App& app) {
     cmd->add_flag("--check", a->check, "small sizes, agreement checks; exit 1 if any fails (the test suite runs this)");
     cmd->add_option("--json", a->json, "one JSON object per lesson and version to this file")->check(non_empty_path());
     cmd->add_option("--budget", a->budget,
-                    "the design challenge's second memory budget (lesson chunking; the first is 8G), e.g. 1G, 512M "
-                    "(default 1G)");
+                    "memory budget: the design challenge's second one (lesson chunking; the first is 8G), and the "
+                    "limit over which lesson distance skips its evaluated broadcast; e.g. 1G, 512M (default 1G)");
     cmd->add_option("--chunk-budget", a->chunk_budget,
                     "memory budget of the chunked distance matrix (lesson distance), e.g. 64M (default 64M)");
     add_threads_option(*cmd, a->threads);
