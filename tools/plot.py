@@ -1233,7 +1233,8 @@ def cmd_lessons_cache(args):
             a, b = points.get((rows[0], s)), points.get((cols[0], s))
             if a is not None and b is not None:
                 ratios += 1
-                ax.annotate(ratio_label(b / a), (s, max(a, b)), xytext=(0, 6), textcoords="offset points",
+                top = max(y for y in (points.get((v, s)) for v in versions) if y is not None)  # above every walk
+                ax.annotate(ratio_label(b / a), (s, top), xytext=(0, 6), textcoords="offset points",
                             ha="center", va="bottom", fontsize=9.5, fontweight="bold", color=INK,
                             gid="ratio-%d" % ratios)
     handles, labels = ax.get_legend_handles_labels()
