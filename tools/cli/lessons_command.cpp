@@ -39,7 +39,9 @@ std::uint64_t parse_bytes(const std::string& text, const char* option) {
     else if (unit == "M" || unit == "MiB") scale = 1024.0 * 1024;
     else if (unit == "G" || unit == "GiB") scale = 1024.0 * 1024 * 1024;
     else if (!unit.empty()) throw CommandError(std::string(option) + ": unknown unit '" + unit + "' (K, M or G)");
-    if (!(v > 0) || v * scale > 1e15) throw CommandError(std::string(option) + ": '" + text + "' is out of range");
+    if (!(v * scale >= 1) || v * scale > 1e15) {
+        throw CommandError(std::string(option) + ": '" + text + "' is out of range: expected a size from 1 byte to 1e15 bytes");
+    }
     return static_cast<std::uint64_t>(v * scale);
 }
 

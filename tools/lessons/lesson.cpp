@@ -152,7 +152,7 @@ void Lesson::flush() {
                 j["lesson"] = name_;
                 j["table"] = title_;
                 j["version"] = m.version;
-                j["size"] = settings_.size == Size::full ? "full" : "small";
+                j["size"] = full() ? "full" : "small";  // --check runs the small sizes
                 j["median_s"] = m.median_s;
                 j["runs"] = m.runs;
                 j["ratio_vs_loop"] = std::isfinite(base) && m.median_s > 0 ? base / m.median_s : NAN;
