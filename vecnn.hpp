@@ -17,6 +17,7 @@
 // nn/: layers, losses, models, optimizers, training, checks
 #include "vecnn/nn/activations.hpp"
 #include "vecnn/nn/checkpoint.hpp"
+#include "vecnn/nn/communicator.hpp"
 #include "vecnn/nn/dataset_view.hpp"
 #include "vecnn/nn/finite_check.hpp"
 #include "vecnn/nn/gradcheck.hpp"
@@ -28,6 +29,7 @@
 #include "vecnn/nn/logger.hpp"
 #include "vecnn/nn/loss.hpp"
 #include "vecnn/nn/model_spec.hpp"
+#include "vecnn/nn/mpi_communicator.hpp"
 #include "vecnn/nn/optimizer.hpp"
 #include "vecnn/nn/sequential.hpp"
 #include "vecnn/nn/trainer.hpp"

@@ -1,11 +1,13 @@
 #include "vecnn/nn/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <numeric>
 #include <sstream>
 #include <stdexcept>
 
+#include "vecnn/nn/communicator.hpp"
 #include "vecnn/nn/finite_check.hpp"
 #include "vecnn/nn/optimizer.hpp"
 #include "vecnn/tensor/shape_check.hpp"
@@ -101,6 +103,59 @@ void Trainer<T>::begin_epoch(std::size_t rows) {
 }
 
 template <class T>
+std::pair<std::size_t, std::size_t> Trainer<T>::shard(std::size_t rows) const {
+    if (!comm_) return {0, rows};
+    const std::size_t ranks = comm_->size();
+    const std::size_t per_rank = (options_.batch_size + ranks - 1) / ranks;
+    const std::size_t begin = std::min(comm_->rank() * per_rank, rows);
+    return {begin, std::min(begin + per_rank, rows)};
+}
+
+template <class T>
+void Trainer<T>::synchronise_ranks(const DataSetView<T>& train, const DataSetView<T>* validation) {
+    Communicator& comm = *comm_;
+    auto data_fingerprint = [](const DataSetView<T>& d) {
+        std::uint64_t h = fingerprint(d.features.data, d.features.size() * sizeof(T), d.features.cols());
+        if (d.has_labels()) return fingerprint(d.labels, d.rows() * sizeof(std::int64_t), h);
+        return fingerprint(d.target_rows.data, d.target_rows.size() * sizeof(T), h ^ d.target_rows.cols());
+    };
+    require_same_on_all_ranks(comm, train.rows(), "the training set's row count");
+    require_same_on_all_ranks(comm, train.features.cols(), "the training set's feature count");
+    require_same_on_all_ranks(comm, data_fingerprint(train),
+                              "the training data (a fingerprint of its features and targets)");
+    require_same_on_all_ranks(comm, validation ? validation->rows() : 0, "the validation set's row count");
+    require_same_on_all_ranks(comm, validation ? data_fingerprint(*validation) : 0,
+                              "the validation data (a fingerprint of its features and targets)");
+    require_same_on_all_ranks(comm, sizeof(T), "the model's dtype size in bytes");
+    require_same_on_all_ranks(comm, model_.parameter_count(), "the model's parameter count");
+    const std::string model = model_.describe(), optimizer = optimizer_.describe();
+    require_same_on_all_ranks(comm, fingerprint(model.data(), model.size()), "the model (" + model + ")");
+    require_same_on_all_ranks(comm, fingerprint(optimizer.data(), optimizer.size()),
+                              "the optimizer (" + optimizer + ")");
+    const std::uint64_t settings[] = {options_.batch_size, options_.accumulate, options_.epochs, options_.max_steps,
+                                      options_.shuffle,    options_.drop_last,  options_.seed};
+    require_same_on_all_ranks(comm, fingerprint(settings, sizeof settings),
+                              "the training settings (batch size, accumulate, epochs, steps, shuffle, drop_last, "
+                              "seed)");
+
+    // Rank 0's parameters, optimizer state and position to every rank: a
+    // checkpoint or --init read by rank 0 alone is enough.
+    comm.broadcast(model_.parameter_data(), model_.parameter_count() * sizeof(T), 0);
+    OptimizerState<T> optimizer_state = optimizer_.state();
+    for (auto& entry : optimizer_state) comm.broadcast(entry.second.data(), entry.second.size() * sizeof(T), 0);
+    optimizer_.load_state(optimizer_state);
+    TrainerState s = state();
+    std::uint64_t counters[] = {s.epoch, s.step, s.position};
+    comm.broadcast(counters, sizeof counters, 0);
+    s.epoch = counters[0];
+    s.step = counters[1];
+    s.position = counters[2];
+    broadcast_string(comm, s.epoch_rng, 0);
+    broadcast_string(comm, s.rng, 0);
+    restore(s);
+}
+
+template <class T>
 typename Trainer<T>::Batch Trainer<T>::gather(const DataSetView<T>& data, std::size_t start, std::size_t count) {
     const std::size_t cols = data.features.cols();
     Batch b;
@@ -162,8 +217,15 @@ void Trainer<T>::fit(const DataSetView<T>& train, const DataSetView<T>* validati
         throw std::invalid_argument("trainer: drop_last with batch size " + std::to_string(batch) +
                                     " larger than the " + std::to_string(n) + " training rows leaves no batch");
     }
+    const bool distributed = comm_ && comm_->size() > 1;
+    if (distributed) synchronise_ranks(train, validation);
     if (position_ >= n) position_ = 0;  // resumed onto a smaller data set: start the epoch over
-    const std::size_t micro = (batch + options_.accumulate - 1) / options_.accumulate;
+    const std::size_t ranks = comm_ ? comm_->size() : 1;
+    const std::size_t shard_rows = (batch + ranks - 1) / ranks;
+    const std::size_t micro = (shard_rows + options_.accumulate - 1) / options_.accumulate;
+    const std::size_t parameters = model_.parameter_count();
+    if (options_.accumulate > 1) accumulated_.resize(parameters);
+    const bool classification = train.has_labels() || train.target_rows.cols() >= 2;
 
     using clock = std::chrono::steady_clock;
     while (!finished()) {
@@ -171,16 +233,24 @@ void Trainer<T>::fit(const DataSetView<T>& train, const DataSetView<T>* validati
         const auto started = clock::now();
         double loss_sum = 0;
         std::size_t seen = 0, correct = 0;
-        bool classification = false;
         bool stopped_mid_epoch = false;
 
         while (position_ < n) {
             const std::size_t rows = std::min(batch, n - position_);
             if (rows < batch && options_.drop_last) break;
+            const auto [first, end] = shard(rows);
             model_.zero_grad();
             double step_loss = 0;
-            for (std::size_t off = 0; off < rows; off += micro) {
-                const std::size_t m = std::min(micro, rows - off);
+            std::size_t step_correct = 0;
+            bool counted = false;
+            for (std::size_t off = first; off < end; off += micro) {
+                const std::size_t m = std::min(micro, end - off);
+                const bool add_earlier = off > first;
+                if (add_earlier) {  // keep the sum so far; the next backward writes a fresh gradient
+                    const T* g = model_.gradient_data();
+                    std::copy(g, g + parameters, accumulated_.begin());
+                    model_.zero_grad();
+                }
                 const Batch b = gather(train, position_ + off, m);
                 const Matrix<T>& out = model_.forward(b.x);
                 const T l = loss_.forward(out, b.targets);
@@ -194,9 +264,25 @@ void Trainer<T>::fit(const DataSetView<T>& train, const DataSetView<T>* validati
                 }
                 const double weight = static_cast<double>(m) / static_cast<double>(rows);
                 step_loss += weight * static_cast<double>(l);
-                count_correct(train, out, position_ + off, m, options_.shuffle, correct, classification);
+                count_correct(train, out, position_ + off, m, options_.shuffle, step_correct, counted);
                 model_.backward(loss_.backward(static_cast<T>(weight)), false);
+                if (add_earlier) {
+                    T* g = model_.gradient_data();
+                    for (std::size_t i = 0; i < parameters; ++i) g[i] += accumulated_[i];
+                }
             }
+            if (distributed) {
+                // A rank without rows in this step adds zeros (reading settles its pending zero_grad).
+                T* g = model_.gradient_data();
+                const auto reduce_started = clock::now();
+                comm_->allreduce_sum(g, parameters);
+                allreduce_seconds_ += std::chrono::duration<double>(clock::now() - reduce_started).count();
+                double totals[] = {step_loss, static_cast<double>(step_correct)};
+                comm_->allreduce_sum(totals, 2);
+                step_loss = totals[0];
+                step_correct = static_cast<std::size_t>(totals[1]);
+            }
+            correct += step_correct;
             const std::size_t next = position_ + rows;
             const bool epoch_ends = next >= n || (options_.drop_last && n - next < batch);
             StepInfo info{epoch_, step_ + 1, rows, step_loss, false, next, n};

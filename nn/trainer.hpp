@@ -19,6 +19,27 @@
 // same engine: construction, fit() and evaluate() throw std::invalid_argument
 // naming both when they differ, instead of silently mixing engines.
 //
+// Data-parallel (set_communicator, nn/communicator.hpp): with N ranks, each
+// step's rows are split into N contiguous shards of ceil(batch_size / N)
+// rows of the epoch's order, by the same rule as micro-batches (so the last
+// ranks may get fewer rows, or none); each rank runs its shard as
+// `accumulate` micro-batches weighted m / M as above, the gradients are
+// summed with one allreduce over the flat gradient block, and every rank
+// applies the same update. N ranks are thus N micro-batches of one process:
+// 2 ranks give bit for bit the parameters of one process with accumulate 2
+// (both add two fresh shard gradients); with more ranks, or accumulate on
+// top, the sums are associated differently, equal to rounding. At the start
+// of fit() the ranks check they hold the same data (rows, columns and a
+// fingerprint) and settings, and rank 0's parameters, optimizer state and
+// trainer state are copied to all. Every rank evaluates the whole
+// validation set (the same numbers everywhere); callbacks run on every rank,
+// so a caller writes files on rank 0 only.
+//
+// Accumulation adds fresh gradients: micro-batch j's gradient is computed on
+// its own and then added to the sum of the earlier ones, as PyTorch's
+// .grad accumulation does (one copy and one add over the gradient block per
+// extra micro-batch).
+//
 // State (completed epochs, optimizer steps, position inside the epoch and
 // the Rng state at the epoch's start) can be saved and restored, so a run
 // resumed from a checkpoint continues bit for bit.
@@ -28,8 +49,10 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "vecnn/nn/communicator.hpp"
 #include "vecnn/nn/dataset_view.hpp"
 #include "vecnn/nn/layer.hpp"
 #include "vecnn/nn/loss.hpp"
@@ -101,6 +124,13 @@ public:
     std::function<void(const StepInfo&)> on_step;        // after the update
     std::function<void(const EpochInfo&)> on_epoch;
 
+    // Data-parallel training over `comm`'s ranks (null: one process, the
+    // default). Not owned; must outlive fit().
+    void set_communicator(Communicator* comm) { comm_ = comm; }
+    Communicator* communicator() const { return comm_; }
+    // Seconds spent in the gradient allreduce over all fit() calls.
+    double allreduce_seconds() const { return allreduce_seconds_; }
+
     // The one engine switch: the model (and so every layer) and the loss.
     void set_engine(Engine engine);
     Engine engine() const { return model_.engine(); }
@@ -122,6 +152,10 @@ private:
     // Throws naming the step and the parameter if an update left a NaN or infinity.
     void require_finite_parameters() const;
     void begin_epoch(std::size_t rows);
+    // Ranks: check they agree on data and settings; rank 0's state to all.
+    void synchronise_ranks(const DataSetView<T>& train, const DataSetView<T>* validation);
+    // Rows [begin, end) of a step of `rows` rows that this rank trains.
+    std::pair<std::size_t, std::size_t> shard(std::size_t rows) const;
     Batch gather(const DataSetView<T>& data, std::size_t start, std::size_t count);
     void count_correct(const DataSetView<T>& data, ConstView<T> out, std::size_t start, std::size_t count,
                        bool shuffled, std::size_t& correct, bool& classification) const;
@@ -140,6 +174,9 @@ private:
     Matrix<T> batch_x_;
     Matrix<T> batch_rows_;
     std::vector<std::int64_t> batch_labels_;
+    std::vector<T> accumulated_;  // the sum of the earlier micro-batches' gradients
+    Communicator* comm_ = nullptr;
+    double allreduce_seconds_ = 0;
 };
 
 }  // namespace vecnn

@@ -22,11 +22,12 @@ shift || true
 packages=(cmake g++ make pkg-config
           xtensor-dev xtl-dev libxsimd-dev libopenblas-dev libspdlog-dev zlib1g-dev libzip-dev nlohmann-json3-dev
           libcli11-dev libxtensor-blas-dev)
+# Data-parallel training and its tests: OpenMPI (the library, mpirun).
 # The test suite (doctest; GNU time for its memory bounds; clang and its
 # libFuzzer runtime for the fuzz harnesses), the kernel benchmark (Google
 # Benchmark) and the pictures (matplotlib).
 if ((!main_only)); then
-    packages+=(doctest-dev time clang libclang-rt-14-dev libbenchmark-dev python3 python3-matplotlib)
+    packages+=(libopenmpi-dev openmpi-bin doctest-dev time clang libclang-rt-14-dev libbenchmark-dev python3 python3-matplotlib)
 fi
 
 missing=()

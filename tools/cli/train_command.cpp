@@ -16,6 +16,7 @@
 #include "vecnn/nn/training_log.hpp"
 #include "vecnn/tensor/threads.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/cli/distributed.hpp"
 #include "tools/cli/model_data.hpp"
 #include "tools/cli/options.hpp"
 #include "tools/cli/run_folder_lock.hpp"
@@ -38,6 +39,7 @@ struct TrainArgs {
     std::vector<std::string> allow_change;
     int threads = 0;
     bool quiet = false;
+    bool distributed = false;
 };
 
 // What a resumed run must share with the run that wrote its checkpoint, one
@@ -46,7 +48,7 @@ struct TrainArgs {
 // or the step count: those may change).
 template <class T>
 std::string run_settings(const TrainArgs& a, const Layer<T>& model, const Optimizer<T>& optimizer,
-                         const ModelData<T>& train, const ModelData<T>* val) {
+                         const ModelData<T>& train, const ModelData<T>* val, std::size_t ranks) {
     auto shape = [](const ModelData<T>& d) {
         return to_string(d.view.features.shape) + " -> " +
                (d.targets.is_labels ? "labels (" + std::to_string(d.targets.labels.size()) + ")"
@@ -62,6 +64,7 @@ std::string run_settings(const TrainArgs& a, const Layer<T>& model, const Optimi
         s += "\nbeta1=" + format_number(a.optim.beta1) + "\nbeta2=" + format_number(a.optim.beta2) +
              "\neps=" + format_number(a.optim.eps);
     }
+    if (ranks > 1) s += "\nranks=" + std::to_string(ranks);  // another rank count splits every step differently
     s += "\nbatch_size=" + std::to_string(a.batch_size) + "\naccumulate=" + std::to_string(a.accumulate) +
          "\nseed=" + std::to_string(a.seed) + "\nshuffle=" + (a.no_shuffle ? "false" : "true") +
          "\ndrop_last=" + (a.drop_last ? "true" : "false") + "\ntrain_data=" + shape(train);
@@ -69,11 +72,16 @@ std::string run_settings(const TrainArgs& a, const Layer<T>& model, const Optimi
     return s;
 }
 
+// With ranks (comm not null) every rank trains its shard of each step; rank
+// 0 alone locks the run folder, reads and writes the checkpoint, reads
+// --init, logs and saves (the Trainer copies its state to the others).
 template <class T>
-void run(const TrainArgs& a, bool lr_given) {
+void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
+    const bool lead = !comm || comm->rank() == 0;
+    const std::size_t ranks = comm ? comm->size() : 1;
     // First of all: a second run on the same folder stops here, before any work.
     std::optional<RunFolderLock> lock;
-    if (!a.resume.empty()) lock.emplace(a.resume);
+    if (!a.resume.empty() && lead) lock.emplace(a.resume);
     if (a.threads > 0) set_compute_threads(a.threads);
     auto model = build_model<T>(a.model, a.seed);
     auto loss = make_loss<T>(a.loss);
@@ -85,7 +93,7 @@ void run(const TrainArgs& a, bool lr_given) {
         if (a.val_x.empty() || a.val_y.empty()) throw CommandError("--val-x and --val-y go together");
         val.emplace(load_model_data<T>(features, a.loss, a.val_x, a.val_y, "--val-x", "--val-y"));
     }
-    if (!a.init.empty()) load_parameters(*model, a.init);
+    if (!a.init.empty() && lead) load_parameters(*model, a.init);
 
     OptimizerOptions optim = a.optim;
     if (lr_given) optim.lr = a.lr;
@@ -101,12 +109,13 @@ void run(const TrainArgs& a, bool lr_given) {
     options.seed = a.seed;
     Trainer<T> trainer(*model, *loss, *optimizer, options);
     trainer.set_engine(engine_from_string(a.engine));
+    trainer.set_communicator(comm);
 
     // Resuming: one checkpoint file in the folder, rewritten after every epoch,
     // with the settings of the run that wrote it (run_settings).
-    const std::string config = run_settings(a, *model, *optimizer, train, val ? &*val : nullptr);
+    const std::string config = run_settings(a, *model, *optimizer, train, val ? &*val : nullptr, ranks);
     std::string checkpoint;
-    if (!a.resume.empty()) {
+    if (!a.resume.empty() && lead) {
         checkpoint = (std::filesystem::path(a.resume) / "checkpoint.npz").string();
         if (std::filesystem::exists(checkpoint)) {
             trainer.restore(load_training_checkpoint(checkpoint, *model, *optimizer, config, a.allow_change));
@@ -118,10 +127,10 @@ void run(const TrainArgs& a, bool lr_given) {
     }
 
     TrainingLogOptions log_options;
-    log_options.json_path = a.log_json;
+    if (lead) log_options.json_path = a.log_json;
     log_options.total_epochs = a.steps ? 0 : a.epochs;
-    log_options.progress = !a.quiet;
-    log_options.human_lines = !a.quiet;
+    log_options.progress = !a.quiet && lead;
+    log_options.human_lines = !a.quiet && lead;
     TrainingLog log(log_options);
     log.attach(trainer);
     if (!checkpoint.empty()) {
@@ -131,22 +140,25 @@ void run(const TrainArgs& a, bool lr_given) {
             save_training_checkpoint(checkpoint, *model, *optimizer, trainer.state(), config);
         };
     }
-    if (!a.dump_grads.empty()) {
+    if (!a.dump_grads.empty() && lead) {
         trainer.before_update = [&](const StepInfo& s) {
             if (s.last) save_arrays(a.dump_grads, gradient_arrays(*model, sizeof(T) == 4 ? FloatType::float32
                                                                                           : FloatType::float64));
         };
     }
-    if (!a.quiet) {
+    if (!a.quiet && lead) {
+        const std::string split =
+            (ranks > 1 ? " over " + std::to_string(ranks) + " ranks" : std::string()) +
+            (a.accumulate > 1 ? (ranks > 1 ? ", each" : "") + std::string(" in ") + std::to_string(a.accumulate) +
+                                    " micro-batches"
+                              : std::string());
         std::printf("training %s (%zu parameters), %s, %s engine, %s, batch %zu%s, %zu rows\n",
                     model->describe().c_str(), model->parameter_count(), a.dtype.c_str(), a.engine.c_str(),
-                    optimizer->describe().c_str(), a.batch_size,
-                    a.accumulate > 1 ? (" in " + std::to_string(a.accumulate) + " micro-batches").c_str() : "",
-                    train.view.rows());
+                    optimizer->describe().c_str(), a.batch_size, split.c_str(), train.view.rows());
     }
     trainer.fit(train.view, val ? &val->view : nullptr);
     if (!checkpoint.empty()) save_training_checkpoint(checkpoint, *model, *optimizer, trainer.state(), config);
-    if (!a.save.empty()) {
+    if (!a.save.empty() && lead) {
         save_parameters(*model, a.save);
         if (!a.quiet) std::printf("saved parameters to %s\n", a.save.c_str());
     }
@@ -204,12 +216,16 @@ void add_train_command(CLI::App& app) {
     add_input_limit_options(*cmd);
     add_threads_option(*cmd, a->threads);
     cmd->add_flag("--quiet", a->quiet, "no per-epoch lines or progress bar");
+    add_distributed_option(*cmd, a->distributed);
     cmd->callback([a, lr] {
-        if (a->dtype == "float64") {
-            run<double>(*a, lr->count() > 0);
-        } else {
-            run<float>(*a, lr->count() > 0);
-        }
+        const auto comm = join_ranks(a->distributed);
+        run_as_rank(comm.get(), [&] {
+            if (a->dtype == "float64") {
+                run<double>(*a, lr->count() > 0, comm.get());
+            } else {
+                run<float>(*a, lr->count() > 0, comm.get());
+            }
+        });
     });
 }
 
