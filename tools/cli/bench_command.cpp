@@ -11,6 +11,8 @@
 #include "vecnn/tensor/blas_core.hpp"
 #include "vecnn/tensor/threads.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/cli/distributed.hpp"
+#include "tools/cli/rank_bench.hpp"
 #include "tools/cli/options.hpp"
 #include "tools/cli/step_bench.hpp"
 
@@ -26,6 +28,8 @@ struct BenchArgs {
     std::size_t repeats = 5;
     std::string json;
     double momentum = 0.9;
+    bool distributed = false;
+    double allreduce_delay_us = 0;
 };
 
 struct Config {
@@ -63,14 +67,87 @@ std::string json_line(const Config& c, const char* engine, int threads, double m
     return j.dump();
 }
 
+std::vector<Config> chosen_configs(const BenchArgs& a) {
+    if (a.model.empty()) return default_suite();
+    return {{"custom", a.model, a.batch}};
+}
+
+std::string rank_json_line(const Config& c, const BenchArgs& a, const RankBenchResult& r) {
+    nlohmann::ordered_json j;
+    j["config"] = c.name;
+    j["model"] = r.spec;
+    j["batch"] = c.batch;
+    j["engine"] = a.engine == "loop" ? "loop" : "vectorized";
+    j["ranks"] = r.ranks;
+    j["threads"] = a.threads;
+    j["momentum"] = a.momentum;
+    j["samples_per_s"] = r.median_samples_per_s;
+    j["samples_per_s_min"] = r.min_samples_per_s;
+    j["samples_per_s_max"] = r.max_samples_per_s;
+    j["single_rank_samples_per_s"] = r.single_median_samples_per_s;
+    j["single_rank_samples_per_s_min"] = r.single_min_samples_per_s;
+    j["single_rank_samples_per_s_max"] = r.single_max_samples_per_s;
+    j["scaling"] = r.median_samples_per_s / r.single_median_samples_per_s;
+    j["step_us"] = r.step_us;
+    j["allreduce_us"] = r.allreduce_us;
+    j["allreduce_bytes"] = r.parameters * sizeof(float);
+    j["compute_us"] = r.compute_us;
+    j["allreduce_hidden_fraction"] = r.hidden_fraction;
+    j["injected_delay_us"] = r.delay_us;
+    j["allocs_per_step"] = r.allocs_per_step;
+    j["parameters"] = r.parameters;
+    j["steps"] = r.steps;
+    j["blas_core"] = blas_core();
+    return j.dump();
+}
+
+// Under mpirun: the data-parallel step over the job's ranks against one rank alone, same run.
+void run_ranks(const BenchArgs& a, MpiCommunicator& comm) {
+    set_compute_threads(a.threads);
+    const bool lead = comm.rank() == 0;
+    std::ofstream json;
+    if (lead && !a.json.empty()) {
+        json.open(a.json, std::ios::out | std::ios::trunc);
+        if (!json.is_open()) throw CommandError("cannot open '" + a.json + "' for writing");
+    }
+    if (lead) {
+        std::printf("vecnn bench: data-parallel, %zu ranks x %d thread(s), float32, SGD (lr 0.01, momentum %g), "
+                    "%zu repeats, allreduce delay %g us, OpenBLAS kernels %s\n",
+                    comm.size(), a.threads, a.momentum, a.repeats, a.allreduce_delay_us,
+                    blas_core_description().c_str());
+        std::printf("%-6s %-22s %5s %12s %23s %12s %8s %10s %10s %12s %7s %8s %7s\n", "config", "model", "batch",
+                    "job samp/s", "min-max", "1 rank", "scaling", "us/step", "compute us", "allreduce us", "hidden",
+                    "MB/step", "allocs");
+    }
+    for (const auto& c : chosen_configs(a)) {
+        StepBenchConfig sc;
+        sc.spec = c.spec;
+        sc.batch = c.batch;
+        sc.engine = a.engine == "loop" ? Engine::loop : Engine::vectorized;
+        sc.seconds = a.seconds;
+        sc.repeats = a.repeats;
+        sc.momentum = a.momentum;
+        const RankBenchResult r = bench_ranks(sc, comm, a.allreduce_delay_us);
+        if (!lead) continue;
+        char range[64];
+        std::snprintf(range, sizeof range, "%.0f-%.0f", r.min_samples_per_s, r.max_samples_per_s);
+        std::printf("%-6s %-22s %5zu %12.0f %23s %12.0f %7.2fx %10.1f %10.1f %12.1f %6.0f%% %8.2f %7.2f\n",
+                    c.name.c_str(), c.spec.c_str(), c.batch, r.median_samples_per_s, range,
+                    r.single_median_samples_per_s, r.median_samples_per_s / r.single_median_samples_per_s, r.step_us,
+                    r.compute_us, r.allreduce_us, 100 * r.hidden_fraction,
+                    static_cast<double>(r.parameters * sizeof(float)) / 1e6, r.allocs_per_step);
+        std::fflush(stdout);
+        if (json.is_open()) json << rank_json_line(c, a, r) << "\n";
+    }
+    if (json.is_open()) {
+        json.flush();
+        if (!json) throw CommandError("writing '" + a.json + "' failed");
+    }
+}
+
 void run(const BenchArgs& a) {
     set_compute_threads(a.threads);
-    std::vector<Config> configs;
-    if (a.model.empty()) {
-        configs = default_suite();
-    } else {
-        configs.push_back({"custom", a.model, a.batch});
-    }
+    const std::vector<Config> configs = chosen_configs(a);
     std::vector<Engine> engines;
     if (a.engine != "loop") engines.push_back(Engine::vectorized);
     if (a.engine != "vectorized") engines.push_back(Engine::loop);
@@ -138,7 +215,21 @@ void add_bench_command(CLI::App& app) {
         ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--json", a->json, "write one JSON object per config and engine to this file")
         ->check(non_empty_path());
-    cmd->callback([a] { run(*a); });
+    add_distributed_option(*cmd, a->distributed);
+    cmd->add_option("--allreduce-delay-us", a->allreduce_delay_us,
+                    "under mpirun: sleep this long after each allreduce, as a slower network would take")
+        ->check(finite_number(0, 1e7));
+    cmd->callback([a] {
+        const auto comm = join_ranks(a->distributed);
+        if (!comm && a->allreduce_delay_us > 0) throw CommandError("--allreduce-delay-us needs ranks (mpirun -np N)");
+        run_as_rank(comm.get(), [&] {
+            if (comm) {
+                run_ranks(*a, *comm);
+            } else {
+                run(*a);
+            }
+        });
+    });
 }
 
 }  // namespace vecnn::cli
