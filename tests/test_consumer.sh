@@ -55,6 +55,14 @@ for engine in vectorized loop; do
         fail "the $engine engine trained other parameters in the consumer than in the tree"
 done
 step "same parameters, bit for bit, as the in-tree build (both engines)"
+if grep -q "define VECNN_HAS_MPI 1" "$prefix/include/vecnn/version.hpp"; then
+    step "data_parallel (find_package build): 2 MPI ranks, bit for bit one process accumulating 2"
+    mpi=(mpirun --oversubscribe --bind-to none --mca btl self,vader -np 2)
+    if [[ $(id -u) -eq 0 ]]; then mpi+=(--allow-run-as-root); fi
+    (cd "$tmp/run-find" && timeout -k 5 120 "${mpi[@]}" "$tmp/find/data_parallel" two.npz >/dev/null &&
+        timeout -k 5 120 "$tmp/find/data_parallel" one.npz 2 >/dev/null && cmp one.npz two.npz) ||
+        fail "data_parallel: 2 ranks did not train the parameters of one process accumulating 2"
+fi
 
 step "examples/consumer with add_subdirectory(vecnn), plain -O2"
 cmake -S "$repo/examples/consumer" -B "$tmp/sub" -DVECNN_SOURCE_DIR="$repo" -DCMAKE_CXX_FLAGS=-O2 \
