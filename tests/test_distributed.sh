@@ -11,11 +11,13 @@
 #  3. refusals: ranks reading different data; a rank that errors; a rank
 #     killed mid-run (the job ends non-zero, the checkpoint stays complete,
 #     and the run resumes from it);
-#  4. vecnn bench under mpirun reports the job, the single rank and the allreduce.
+#  4. vecnn bench under mpirun reports the job, the single rank and the allreduce;
+#  5. the cost model of docs/scale-out.md against hand-computed values.
 # Usage: tests/test_distributed.sh VECNN [MNIST_DIR]
 set -uo pipefail
 vecnn=${1:?usage: tests/test_distributed.sh VECNN [MNIST_DIR]}
 mnist=${2:-}
+repo=$(cd "$(dirname "$0")/.." && pwd)
 python=${PYTHON:-/usr/bin/python3}
 tmp=$(mktemp -d)
 cleanup() {
@@ -183,6 +185,16 @@ for key in ("samples_per_s", "single_rank_samples_per_s", "scaling", "step_us", 
     assert j[key] > 0, key
 assert j["allreduce_bytes"] == 4 * j["parameters"], j
 PY
+
+echo "test_distributed: the cost model (tools/scale_model.py) against hand-computed values"
+model=$repo/tools/scale_model.py
+# 2 ranks, 10 Gb/s: 2 (1/2) 4 P / 1.25e9 + 2 alpha = 5,963.8 + 40 us.
+[[ $("$python" "$model" delay --params 1863690 --ranks 2 --gbps 10) == 6004 ]] ||
+    fail "scale_model delay: expected 6004 us for B's gradient on 2 ranks at 10 Gb/s"
+# 128 rows x 100 us + 1,000 + 2,000 us = 15.8 ms per 256 rows: 16,203 samples/s.
+"$python" "$model" predict --params 1000 --batch 256 --ranks 2 --seconds-per-sample 100e-6 --allreduce-us 1000 \
+    --delay-us 2000 | grep -q "predicted samples/s: 16203" || fail "scale_model predict: expected 16203 samples/s"
+"$python" "$model" delay --params -5 --ranks 2 --gbps 10 2>/dev/null && fail "scale_model took a negative parameter count"
 
 if ((failures)); then
     echo "test_distributed: $failures failure(s)"
