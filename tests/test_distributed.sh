@@ -34,6 +34,12 @@ fail() {
 }
 command -v mpirun >/dev/null || { echo "test_distributed: FAIL: mpirun not found (tools/setup.sh installs openmpi-bin)"; exit 1; }
 
+# In a sanitizer build, OpenMPI's own memory held at exit is not a leak of
+# vecnn's: suppressed by module, which needs whole stacks (the slow unwinder:
+# OpenMPI has no frame pointers) and its plugins kept loaded.
+export LSAN_OPTIONS="suppressions=$repo/tests/lsan_mpi.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export OMPI_MCA_mca_base_component_disable_dlclose=1
 # Every rank on this machine: shared memory between ranks, more ranks than cores allowed.
 mpi=(mpirun --oversubscribe --bind-to none --mca btl self,vader)
 if [[ $(id -u) -eq 0 ]]; then mpi+=(--allow-run-as-root); fi
