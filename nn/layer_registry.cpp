@@ -36,8 +36,28 @@ std::vector<Entry> builtin_layers() {
         const std::size_t in = spec.size(0, "in"), out = spec.size(1, "out");
         return std::make_unique<Linear<decltype(scalar)>>(in, out, spec.rng());
     };
-    return {entry("linear", "linear(in,out)", linear), plain<ReLU>("relu"), plain<Sigmoid>("sigmoid"),
-            plain<Tanh>("tanh"), plain<Softmax>("softmax")};
+    // Numbers as positional arguments or by PyTorch's keyword (not both).
+    auto argument = [](const LayerSpec& spec, std::size_t i, const char* key, double fallback) {
+        return spec.argument_count() > i ? spec.number(i, key) : spec.number(key, fallback);
+    };
+    auto leaky_relu = [argument](const LayerSpec& spec, auto scalar) {
+        spec.expect(0, 1, {"slope"});
+        return std::make_unique<LeakyReLU<decltype(scalar)>>(argument(spec, 0, "slope", 0.01));
+    };
+    auto softplus = [argument](const LayerSpec& spec, auto scalar) {
+        spec.expect(0, 2, {"beta", "threshold"});
+        return std::make_unique<Softplus<decltype(scalar)>>(argument(spec, 0, "beta", 1.0),
+                                                            argument(spec, 1, "threshold", 20.0));
+    };
+    return {entry("linear", "linear(in,out)", linear),
+            plain<ReLU>("relu"),
+            plain<Sigmoid>("sigmoid"),
+            plain<Tanh>("tanh"),
+            plain<Softmax>("softmax"),
+            plain<LogSoftmax>("log_softmax"),
+            entry("leaky_relu", "leaky_relu(slope=0.01)", leaky_relu),
+            plain<GELU>("gelu"),
+            entry("softplus", "softplus(beta=1,threshold=20)", softplus)};
 }
 
 struct Registry {

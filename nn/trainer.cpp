@@ -226,6 +226,7 @@ void Trainer<T>::fit(const DataSetView<T>& train, const DataSetView<T>* validati
     const std::size_t parameters = model_.parameter_count();
     if (options_.accumulate > 1) accumulated_.resize(parameters);
     const bool classification = train.has_labels() || train.target_rows.cols() >= 2;
+    const bool sums = loss_.reduction() == Reduction::sum;
 
     using clock = std::chrono::steady_clock;
     while (!finished()) {
@@ -262,7 +263,8 @@ void Trainer<T>::fit(const DataSetView<T>& train, const DataSetView<T>* validati
                                              std::to_string(position_ + off + m - 1) +
                                              " of the epoch); parameters were not updated");
                 }
-                const double weight = static_cast<double>(m) / static_cast<double>(rows);
+                // Mean: this micro-batch's share of the step; sum: the sums just add.
+                const double weight = sums ? 1.0 : static_cast<double>(m) / static_cast<double>(rows);
                 step_loss += weight * static_cast<double>(l);
                 count_correct(train, out, position_ + off, m, options_.shuffle, step_correct, counted);
                 model_.backward(loss_.backward(static_cast<T>(weight)), false);
@@ -292,7 +294,7 @@ void Trainer<T>::fit(const DataSetView<T>& train, const DataSetView<T>* validati
             optimizer_.step();
             ++step_;
             position_ = next;
-            loss_sum += step_loss * static_cast<double>(rows);
+            loss_sum += sums ? step_loss : step_loss * static_cast<double>(rows);
             seen += rows;
             if (on_step) on_step(info);
             if (options_.max_steps > 0 && step_ >= options_.max_steps && !epoch_ends) {
@@ -340,7 +342,8 @@ Evaluation Trainer<T>::evaluate(const DataSetView<T>& data) {
         Targets<T> targets = data.has_labels() ? Targets<T>(data.labels + start, m)
                                                : Targets<T>(ConstView<T>(data.target_rows.data + start * data.target_rows.cols(),
                                                                          m, data.target_rows.cols()));
-        loss_sum += static_cast<double>(loss_.forward(out, targets)) * static_cast<double>(m);
+        const double l = static_cast<double>(loss_.forward(out, targets));
+        loss_sum += loss_.reduction() == Reduction::sum ? l : l * static_cast<double>(m);
         count_correct(data, out, start, m, false, correct, classification);
     }
     result.rows = data.rows();

@@ -85,6 +85,7 @@ struct StepInfo {
 };
 
 struct Evaluation {
+    // Mean reduction: the mean loss over the rows; sum: the summed loss per row.
     double loss = std::numeric_limits<double>::quiet_NaN();
     // Fraction of rows whose argmax matches the label (or the target row's
     // argmax); NaN when the targets are single-column regression values.

@@ -20,6 +20,11 @@
 #include "vecnn/tensor/worker_pool.hpp"
 
 namespace vecnn::vectorized {
+
+// GELU's constants, as PyTorch spells them: M_SQRT1_2 and M_2_SQRTPI * M_SQRT1_2 / 2.
+constexpr double kSqrtHalf = 0.70710678118654752440;        // 1 / sqrt(2)
+constexpr double kInverseSqrt2Pi = 0.39894228040143267794;  // 1 / sqrt(2 pi)
+
 namespace {
 
 // The adaptors' allocator type (they own nothing, so it never allocates).
@@ -196,6 +201,21 @@ T dot_product(const T* a, const T* b, std::size_t n) {
     return sum_of_terms(a, b, n, [](auto x, auto y) { return x * y; });
 }
 
+template <class T>
+T sum_of(const T* a, std::size_t n) {
+    return sum_of_terms(a, a, n, [](auto x, auto) { return x; });
+}
+
+// cond ? a : b, for scalars and for xsimd batches alike (the terms of sum_of_terms).
+template <class A, class B>
+auto choose(bool cond, A a, B b) {
+    return cond ? a : b;
+}
+template <class Bool, class A, class B>
+auto choose(const Bool& cond, const A& a, const B& b) {
+    return xsimd::select(cond, a, b);
+}
+
 }  // namespace
 
 template <class T>
@@ -276,6 +296,63 @@ void relu_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
     require_same_shape("relu_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
     auto fdx = flat(dx);
     xt::noalias(fdx) = xt::where(flat(y) > T(0), flat(dy), T(0));
+}
+
+template <class T>
+void leaky_relu_forward(ConstView<T> x, T slope, View<T> y) {
+    require_same_shape("leaky_relu_forward", "input", x.shape, "output", y.shape);
+    auto fx = flat(x);
+    auto fy = flat(y);
+    xt::noalias(fy) = xt::where(fx > T(0), fx, fx * slope);
+}
+
+template <class T>
+void leaky_relu_backward(ConstView<T> x, ConstView<T> dy, T slope, View<T> dx) {
+    require_same_shape("leaky_relu_backward", "input", x.shape, "upstream gradient", dy.shape);
+    require_same_shape("leaky_relu_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    auto fdy = flat(dy);
+    auto fdx = flat(dx);
+    xt::noalias(fdx) = xt::where(flat(x) > T(0), fdy, fdy * slope);
+}
+
+// PyTorch's constants and order of operations (its GeluKernel, approximate="none");
+// xsimd's erf and exp run the whole array in SIMD registers.
+template <class T>
+void gelu_forward(ConstView<T> x, View<T> y) {
+    require_same_shape("gelu_forward", "input", x.shape, "output", y.shape);
+    auto fx = flat(x);
+    auto fy = flat(y);
+    xt::noalias(fy) = fx * T(0.5) * (T(1) + xt::erf(fx * T(kSqrtHalf)));
+}
+
+template <class T>
+void gelu_backward(ConstView<T> x, ConstView<T> dy, View<T> dx) {
+    require_same_shape("gelu_backward", "input", x.shape, "upstream gradient", dy.shape);
+    require_same_shape("gelu_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    const T beta = T(kInverseSqrt2Pi);
+    auto fx = flat(x);
+    auto fdx = flat(dx);
+    xt::noalias(fdx) = flat(dy) * (T(0.5) * (T(1) + xt::erf(fx * T(kSqrtHalf))) + fx * (xt::exp(T(-0.5) * fx * fx) * beta));
+}
+
+// Where beta x > threshold the other branch may overflow to inf (or inf / inf):
+// where() selects x (or dy) there, so nothing of it reaches the output.
+template <class T>
+void softplus_forward(ConstView<T> x, T beta, T threshold, View<T> y) {
+    require_same_shape("softplus_forward", "input", x.shape, "output", y.shape);
+    auto fx = flat(x);
+    auto fy = flat(y);
+    xt::noalias(fy) = xt::where(fx * beta > threshold, fx, xt::log1p(xt::exp(fx * beta)) / beta);
+}
+
+template <class T>
+void softplus_backward(ConstView<T> x, ConstView<T> dy, T beta, T threshold, View<T> dx) {
+    require_same_shape("softplus_backward", "input", x.shape, "upstream gradient", dy.shape);
+    require_same_shape("softplus_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    auto fx = flat(x);
+    auto fdy = flat(dy);
+    auto fdx = flat(dx);
+    xt::noalias(fdx) = xt::where(fx * beta > threshold, fdy, fdy * xt::exp(fx * beta) / (xt::exp(fx * beta) + T(1)));
 }
 
 template <class T>
@@ -372,6 +449,42 @@ void softmax_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
 }
 
 template <class T>
+void log_softmax_forward(ConstView<T> x, View<T> y) {
+    require_same_shape("log_softmax_forward", "input", x.shape, "output", y.shape);
+    const std::size_t cols = x.cols();
+    if (cols == 0) return;
+    for (std::size_t r = 0; r < x.rows(); ++r) {
+        const T* xr = x.data + r * cols;
+        T* yr = y.data + r * cols;
+        T max = xr[0];
+        for (std::size_t c = 1; c < cols; ++c) max = xr[c] > max ? xr[c] : max;
+        for (std::size_t c = 0; c < cols; ++c) yr[c] = xr[c] - max;
+        // exp in SIMD batches straight into the sum: no buffer for exp(x - max).
+        const T log_sum = std::log(sum_of_terms(yr, yr, cols, [](auto v, auto) {
+            using std::exp;
+            using xsimd::exp;
+            return exp(v);
+        }));
+        for (std::size_t c = 0; c < cols; ++c) yr[c] -= log_sum;
+    }
+}
+
+template <class T>
+void log_softmax_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
+    require_same_shape("log_softmax_backward", "output", y.shape, "upstream gradient", dy.shape);
+    require_same_shape("log_softmax_backward", "upstream gradient", dy.shape, "input gradient", dx.shape);
+    auto fdx = flat(dx);
+    xt::noalias(fdx) = xt::exp(flat(y));  // the softmax, whole batch in one SIMD expression
+    const std::size_t cols = y.cols();
+    for (std::size_t r = 0; r < y.rows(); ++r) {
+        const T* dyr = dy.data + r * cols;
+        T* dxr = dx.data + r * cols;
+        const T sum = sum_of(dyr, cols);
+        for (std::size_t c = 0; c < cols; ++c) dxr[c] = dyr[c] - dxr[c] * sum;
+    }
+}
+
+template <class T>
 T cross_entropy_labels(ConstView<T> logits, const std::int64_t* labels, View<T> probabilities) {
     require_same_shape("cross_entropy", "logits", logits.shape, "probabilities", probabilities.shape);
     detail::check_labels("cross_entropy", labels, logits.shape);
@@ -443,6 +556,131 @@ void squared_error_backward(ConstView<T> predictions, ConstView<T> targets, T sc
     require_same_shape("mse_backward", "predictions", predictions.shape, "predictions gradient", dpredictions.shape);
     auto fd = flat(dpredictions);
     xt::noalias(fd) = (T(2) * scale) * (flat(predictions) - flat(targets));
+}
+
+template <class T>
+T nll_labels(ConstView<T> log_probabilities, const std::int64_t* labels) {
+    detail::check_labels("nll", labels, log_probabilities.shape);
+    // A gather, one element per row: nothing for SIMD to do.
+    T total = 0;
+    const std::size_t cols = log_probabilities.cols();
+    for (std::size_t r = 0; r < log_probabilities.rows(); ++r) {
+        total -= log_probabilities.data[r * cols + static_cast<std::size_t>(labels[r])];
+    }
+    return total;
+}
+
+template <class T>
+void nll_labels_backward(const std::int64_t* labels, T scale, View<T> dx) {
+    detail::check_labels("nll_backward", labels, dx.shape);
+    auto fdx = flat(dx);
+    fdx.fill(T(0));
+    const std::size_t cols = dx.cols();
+    for (std::size_t r = 0; r < dx.rows(); ++r) dx.data[r * cols + static_cast<std::size_t>(labels[r])] = -scale;
+}
+
+// Unweighted: one flat SIMD expression over the whole batch. Weighted: one
+// per row, pos_weight being a row (per-row expressions cost tens of ns to set
+// up; PyTorch's pos_weight is for few, wide outputs).
+template <class T>
+T bce_with_logits(ConstView<T> logits, ConstView<T> targets, ConstView<T> pos_weight, bool weighted) {
+    require_same_shape("bce_with_logits", "logits", logits.shape, "targets", targets.shape);
+    detail::check_row("bce_with_logits", pos_weight.shape, logits.shape);
+    auto loss = [](auto x, auto t) {
+        using std::exp;
+        using std::log;
+        using xsimd::exp;
+        using xsimd::log;
+        const auto m = xsimd::max(-x, decltype(x)(T(0)));
+        return (T(1) - t) * x + m + log(exp(-m) + exp(-x - m));
+    };
+    if (!weighted) {
+        return sum_of_terms(logits.data, targets.data, logits.size(), [&](auto x, auto t) {
+            if constexpr (std::is_arithmetic<decltype(x)>::value) {
+                const T m = -x > T(0) ? -x : T(0);
+                return (T(1) - t) * x + m + std::log(std::exp(-m) + std::exp(-x - m));
+            } else {
+                return loss(x, t);
+            }
+        });
+    }
+    T total = 0;
+    const std::size_t cols = logits.cols();
+    for (std::size_t r = 0; r < logits.rows(); ++r) {
+        for (std::size_t c = 0; c < cols; ++c) {
+            const T x = logits.data[r * cols + c], t = targets.data[r * cols + c];
+            const T m = -x > T(0) ? -x : T(0);
+            const T log_weight = (pos_weight.data[c] - T(1)) * t + T(1);
+            total += (T(1) - t) * x + log_weight * (std::log(std::exp(-m) + std::exp(-x - m)) + m);
+        }
+    }
+    return total;
+}
+
+template <class T>
+void bce_with_logits_backward(ConstView<T> logits, ConstView<T> targets, ConstView<T> pos_weight, bool weighted,
+                              T scale, View<T> dlogits) {
+    require_same_shape("bce_with_logits_backward", "logits", logits.shape, "targets", targets.shape);
+    require_same_shape("bce_with_logits_backward", "logits", logits.shape, "logits gradient", dlogits.shape);
+    detail::check_row("bce_with_logits_backward", pos_weight.shape, logits.shape);
+    auto fx = flat(logits);
+    auto ft = flat(targets);
+    auto fd = flat(dlogits);
+    if (!weighted) {
+        xt::noalias(fd) = scale * (T(1) / (T(1) + xt::exp(-fx)) - ft);
+        return;
+    }
+    xt::noalias(fd) = T(1) / (T(1) + xt::exp(-fx));  // the sigmoid, whole batch; then the per-column weights
+    const std::size_t cols = logits.cols();
+    for (std::size_t r = 0; r < logits.rows(); ++r) {
+        for (std::size_t c = 0; c < cols; ++c) {
+            const std::size_t i = r * cols + c;
+            const T pt = pos_weight.data[c] * targets.data[i];
+            dlogits.data[i] = scale * ((pt + T(1) - targets.data[i]) * dlogits.data[i] - pt);
+        }
+    }
+}
+
+template <class T>
+T huber(ConstView<T> predictions, ConstView<T> targets, T delta) {
+    require_same_shape("huber", "predictions", predictions.shape, "targets", targets.shape);
+    return sum_of_terms(predictions.data, targets.data, predictions.size(), [delta](auto p, auto t) {
+        using std::abs;
+        using xsimd::abs;
+        const auto z = abs(p - t);
+        return choose(z < delta, T(0.5) * z * z, delta * (z - T(0.5) * delta));
+    });
+}
+
+template <class T>
+void huber_backward(ConstView<T> predictions, ConstView<T> targets, T delta, T scale, View<T> dpredictions) {
+    require_same_shape("huber_backward", "predictions", predictions.shape, "targets", targets.shape);
+    require_same_shape("huber_backward", "predictions", predictions.shape, "predictions gradient",
+                       dpredictions.shape);
+    auto d = flat(predictions) - flat(targets);
+    auto fd = flat(dpredictions);
+    xt::noalias(fd) = xt::where(d <= -delta, -scale * delta, xt::where(d >= delta, scale * delta, scale * d));
+}
+
+template <class T>
+T smooth_l1(ConstView<T> predictions, ConstView<T> targets, T beta) {
+    require_same_shape("smooth_l1", "predictions", predictions.shape, "targets", targets.shape);
+    return sum_of_terms(predictions.data, targets.data, predictions.size(), [beta](auto p, auto t) {
+        using std::abs;
+        using xsimd::abs;
+        const auto z = abs(p - t);
+        return choose(z < beta, T(0.5) * z * z / beta, z - T(0.5) * beta);
+    });
+}
+
+template <class T>
+void smooth_l1_backward(ConstView<T> predictions, ConstView<T> targets, T beta, T scale, View<T> dpredictions) {
+    require_same_shape("smooth_l1_backward", "predictions", predictions.shape, "targets", targets.shape);
+    require_same_shape("smooth_l1_backward", "predictions", predictions.shape, "predictions gradient",
+                       dpredictions.shape);
+    auto d = flat(predictions) - flat(targets);
+    auto fd = flat(dpredictions);
+    xt::noalias(fd) = xt::where(d <= -beta, -scale, xt::where(d >= beta, scale, scale * d / beta));
 }
 
 }  // namespace vecnn::vectorized

@@ -67,8 +67,8 @@ std::uint64_t trainer_allocations(const std::string& spec, std::size_t in, std::
         if (info.step == 3) start = allocation_count();  // the last step of epoch 1
         end = allocation_count();
     };
-    const auto view = loss_name == "mse" ? DataSetView<T>::with_rows(s.x, s.rows)
-                                         : DataSetView<T>::with_labels(s.x, s.labels);
+    const auto view = loss_needs_rows(loss_name) ? DataSetView<T>::with_rows(s.x, s.rows)
+                                                 : DataSetView<T>::with_labels(s.x, s.labels);
     trainer.fit(view);
     return end - start;
 }
@@ -101,6 +101,14 @@ TEST_CASE("a steady-state training step allocates nothing: both engines, 1 and 2
                                                      2, 2, engine, "mse", adam, shuffle, 1) == 0);
                     CHECK(trainer_allocations<double>("linear(8,16),relu,linear(16,4)", 8, 4, engine,
                                                       "cross-entropy", adam, shuffle, 4) == 0);
+                    // The newer layers and losses.
+                    CHECK(trainer_allocations<float>("linear(8,16),gelu,linear(16,4),log_softmax", 8, 4, engine,
+                                                     "nll", adam, shuffle, 2) == 0);
+                    CHECK(trainer_allocations<float>("linear(8,16),softplus,linear(16,16),leaky_relu,linear(16,4)",
+                                                     8, 4, engine, "huber", adam, shuffle, 1) == 0);
+                    for (const char* loss : {"bce-with-logits", "smooth-l1"}) {
+                        CHECK(trainer_allocations<float>("linear(8,4)", 8, 4, engine, loss, adam, shuffle, 1) == 0);
+                    }
                 }
             }
         }

@@ -240,6 +240,25 @@ TEST_CASE("every user mistake: one clear message, non-zero exit") {
                     {"nan.npy"});
     }
     SUBCASE("mse with class indices") { check_fails(run_vecnn(base + " --loss mse"), {"y.npy", "mse"}); }
+    SUBCASE("the row losses with class indices") {
+        for (const char* loss : {"huber", "smooth-l1", "bce-with-logits"}) {
+            check_fails(run_vecnn(base + " --loss " + loss), {"y.npy", loss, "target rows"});
+        }
+    }
+    SUBCASE("nll with target rows") {
+        std::vector<float> rows(120 * 3, 0.5f);
+        write_npy(dir / "rows.npy", make_npy(rows.data(), {120, 3}));
+        check_fails(run_vecnn("train --model " + kSpec + " --x '" + (dir / "x.npy") + "' --y '" + (dir / "rows.npy") +
+                              "' --loss nll"),
+                    {"rows.npy", "nll", "class indices"});
+    }
+    SUBCASE("loss options that do not fit") {
+        check_fails(run_vecnn(base + " --loss hinge"), {"--loss", "hinge"});
+        check_fails(run_vecnn(base + " --reduction none"), {"--reduction", "none"});
+        check_fails(run_vecnn(base + " --pos-weight 2"), {"pos_weight", "bce-with-logits", "cross-entropy"});
+        check_fails(run_vecnn(base + " --loss huber --huber-delta 0"), {"huber", "delta 0"});
+        check_fails(run_vecnn(base + " --loss smooth-l1 --smooth-l1-beta nan"), {"smooth-l1", "beta"});
+    }
     SUBCASE("an option the optimizer does not have") {
         check_fails(run_vecnn(base + " --optimizer adam --momentum 0.9"), {"momentum"});
     }

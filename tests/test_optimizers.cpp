@@ -32,6 +32,7 @@
 #include "vecnn/nn/linear.hpp"
 #include "vecnn/nn/model_spec.hpp"
 #include "vecnn/nn/optimizer.hpp"
+#include "tests/torch_fixture.hpp"
 
 // ---- allocation counter: proves step() allocates nothing ----------------------
 // Replaces the global operator new for this test program only. noinline:
@@ -50,6 +51,8 @@ __attribute__((noinline)) void operator delete(void* p) noexcept { std::free(p);
 __attribute__((noinline)) void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace vecnn;
+using vecnn::test::Fixture;
+using vecnn::test::load_fixture;
 
 namespace {
 
@@ -67,63 +70,6 @@ double tolerance() {
     return std::is_same<T, double>::value ? 1e-12 : 1e-6;
 }
 
-// ---- fixture reader --------------------------------------------------------------
-
-struct Fixture {
-    std::string path;
-    std::map<std::string, std::string> options;
-    std::map<std::string, std::vector<std::string>> arrays;  // numbers as written: parsed per dtype
-
-    const std::string& option(const std::string& key) const {
-        auto it = options.find(key);
-        if (it == options.end()) throw std::runtime_error(path + ": no option " + key);
-        return it->second;
-    }
-    double number(const std::string& key) const { return std::stod(option(key)); }
-    bool has(const std::string& array) const { return arrays.count(array) != 0; }
-
-    // Exact: strtod/strtof round correctly, and the file holds enough digits.
-    template <class T>
-    std::vector<T> values(const std::string& name) const {
-        auto it = arrays.find(name);
-        if (it == arrays.end()) throw std::runtime_error(path + ": no array " + name);
-        std::vector<T> out;
-        for (const std::string& text : it->second) {
-            char* end = nullptr;
-            const T v = std::is_same<T, double>::value ? static_cast<T>(std::strtod(text.c_str(), &end))
-                                                       : static_cast<T>(std::strtof(text.c_str(), &end));
-            if (end != text.c_str() + text.size()) throw std::runtime_error(path + ": bad number " + text);
-            out.push_back(v);
-        }
-        return out;
-    }
-};
-
-Fixture load_fixture(const std::string& name) {
-    Fixture f;
-    f.path = std::string(VECNN_TEST_DATA_DIR) + "/optim/" + name;
-    std::ifstream in(f.path);
-    if (!in) throw std::runtime_error("cannot open " + f.path);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty() || line[0] == '#') continue;
-        std::istringstream words(line);
-        std::string key, value;
-        words >> key >> value;
-        if (key != "array") {
-            f.options[key] = value;
-            continue;
-        }
-        std::size_t count = 0;
-        words >> count;
-        std::vector<std::string>& numbers = f.arrays[value];
-        for (std::size_t i = 0; i < count; ++i) {
-            if (!std::getline(in, line)) throw std::runtime_error(f.path + ": array " + value + " is truncated");
-            numbers.push_back(line);
-        }
-    }
-    return f;
-}
 
 OptimizerOptions fixture_options(const Fixture& f) {
     OptimizerOptions o;
@@ -224,7 +170,7 @@ std::string invalid_argument_message(F&& f) {
 template <class T>
 void check_against_torch() {
     for (const char* config : kConfigs) {
-        const Fixture f = load_fixture(std::string(config) + "." + suffix<T>() + ".txt");
+        const Fixture f = load_fixture("optim", std::string(config) + "." + suffix<T>() + ".txt");
         INFO("fixture: " << f.path);
         REQUIRE(f.option("model") == kModelSpec);
         REQUIRE(f.option("dtype") == (std::is_same<T, double>::value ? "float64" : "float32"));

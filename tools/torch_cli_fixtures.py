@@ -7,14 +7,16 @@ system Python if a virtualenv or pyenv shadows it):
     /usr/bin/python3 tools/torch_cli_fixtures.py   # writes tests/data/torch_cli/
 
 Writes x.npy (20, 6) float64 features, labels.npy (20,) int64 class
-indices, rows.npy (20, 3) float64 regression targets and init.npz, the
+indices, rows.npy (20, 3) float64 regression targets, probabilities.npy
+(20, 3) targets of the binary loss, and init.npz, the
 float64 parameters of torch.nn.Sequential(Linear(6,8), Tanh(), Linear(8,8),
 ReLU(), Linear(8,3)) = vecnn's "linear(6,8),tanh,linear(8,8),relu,linear(8,3)".
 For every config in CONFIGS it trains that model in float64 exactly as
 `vecnn train --dtype float64 --no-shuffle --init init.npz --batch-size 8
 --epochs 2` does (rows in order, batches of 8, 8 and 4, mean loss per
 batch) and writes <config>.grads.npz (the gradients of the last step, just
-before the update) and <config>.params.npz (the parameters after training),
+before the update) and <config>.params.npz (the parameters after training;
+the loss is the config's, with its reduction: mean, or sum per batch),
 keyed like the state_dict. configs.txt lists each config's loss and
 optimizer flags for the test.
 """
@@ -41,6 +43,18 @@ CONFIGS = {
                 lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9)),
     "mse_adam": ("mse", "--optimizer adam --lr 0.01",
                  lambda p: torch.optim.Adam(p, lr=0.01)),
+    "huber_sum_sgd": ("huber", "--huber-delta 0.5 --reduction sum --optimizer sgd --lr 0.01 --momentum 0.9",
+                      lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9)),
+    "smooth_l1_adam": ("smooth-l1", "--smooth-l1-beta 0.25 --optimizer adam --lr 0.01",
+                       lambda p: torch.optim.Adam(p, lr=0.01)),
+    "bce_pos_weight_sgd": ("bce-with-logits", "--pos-weight 0.5,2,3 --optimizer sgd --lr 0.1 --momentum 0.9",
+                           lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9)),
+}
+# The torch.nn loss of each config (default: its loss name's module with defaults).
+LOSS_MODULES = {
+    "huber_sum_sgd": lambda: torch.nn.HuberLoss(delta=0.5, reduction="sum"),
+    "smooth_l1_adam": lambda: torch.nn.SmoothL1Loss(beta=0.25),
+    "bce_pos_weight_sgd": lambda: torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor([0.5, 2.0, 3.0])),
 }
 BATCH, EPOCHS = 8, 2
 
@@ -64,6 +78,9 @@ def main():
     np.save(os.path.join(OUT, "x.npy"), x)
     np.save(os.path.join(OUT, "labels.npy"), labels)
     np.save(os.path.join(OUT, "rows.npy"), rows)
+    # Targets of the binary loss: probabilities in [0, 1] (drawn after the others, which stay as they were).
+    probabilities = gen.uniform(size=(20, 3))
+    np.save(os.path.join(OUT, "probabilities.npy"), probabilities)
     torch.manual_seed(7)
     init = make_model().state_dict()
     save_npz(os.path.join(OUT, "init.npz"), init)
@@ -73,9 +90,17 @@ def main():
         model = make_model()
         model.load_state_dict(init)
         opt = make_opt(model.parameters())
-        loss_fn = torch.nn.CrossEntropyLoss() if loss_name == "cross-entropy" else torch.nn.MSELoss()
+        if name in LOSS_MODULES:
+            loss_fn = LOSS_MODULES[name]()
+        else:
+            loss_fn = torch.nn.CrossEntropyLoss() if loss_name == "cross-entropy" else torch.nn.MSELoss()
         xt = torch.from_numpy(x)
-        yt = torch.from_numpy(labels) if loss_name == "cross-entropy" else torch.from_numpy(rows)
+        if loss_name == "cross-entropy":
+            yt = torch.from_numpy(labels)
+        elif loss_name == "bce-with-logits":
+            yt = torch.from_numpy(probabilities)
+        else:
+            yt = torch.from_numpy(rows)
         grads = None
         for _ in range(EPOCHS):
             for start in range(0, len(x), BATCH):

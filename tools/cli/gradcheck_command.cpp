@@ -35,11 +35,12 @@ void check_model(const GradcheckArgs& a) {
     for (auto& v : x) v = rng.uniform(-1, 1);
     std::vector<std::int64_t> labels(a.batch);
     Matrix<double> rows = Matrix<double>::from_shape({a.batch, features.outputs});
-    const bool use_labels = loss->describe() == "cross-entropy";
+    const bool use_labels = !loss_needs_rows(a.loss);
     if (use_labels) {
         for (auto& l : labels) l = static_cast<std::int64_t>(rng.below(features.outputs));
     } else {
-        for (auto& v : rows) v = rng.uniform(-1, 1);
+        // Binary targets are probabilities; the others any value.
+        for (auto& v : rows) v = a.loss == "bce-with-logits" ? rng.uniform(0, 1) : rng.uniform(-1, 1);
     }
     GradCheckOptions options = a.check;
     options.seed = a.seed + 2;
@@ -72,8 +73,8 @@ void add_gradcheck_command(CLI::App& app) {
     auto* layer = cmd->add_option("--layer", args->layer,
                                   "instead: layers to check on both engines (check_layer), e.g. 'tanh' or 'linear(4,3)'");
     model->excludes(layer);
-    cmd->add_option("--loss", args->loss, "cross-entropy | mse (with --model)")
-        ->check(CLI::IsMember({"cross-entropy", "mse"}));
+    cmd->add_option("--loss", args->loss, "the loss (with --model), e.g. cross-entropy, mse, nll, huber")
+        ->check(CLI::IsMember(loss_names()));
     add_engine_option(*cmd, args->engine);
     cmd->add_option("--batch", args->batch, "rows of random input (with --model)")->check(whole_number(1, 100000));
     cmd->add_option("--seed", args->seed, "seed for parameters and data")->check(whole_number(0, UINT64_MAX - 2));

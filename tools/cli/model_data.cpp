@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "vecnn/nn/loss.hpp"
 #include "vecnn/tensor/shape_check.hpp"
 
 namespace vecnn::cli {
@@ -67,11 +68,15 @@ ModelData<T> load_model_data(const SpecFeatures& f, const std::string& loss, con
                                     " targets for the " + std::to_string(rows) + " rows of " + x_option + " " +
                                     x_path);
     }
+    if (!d.targets.is_labels && loss_needs_labels(loss)) {
+        throw std::invalid_argument(std::string(y_option) + " " + y_path + ": holds target rows, but the " + loss +
+                                    " loss needs class indices, one integer per row");
+    }
     if (d.targets.is_labels) {
-        if (loss == "mse") {
-            throw std::invalid_argument(std::string(y_option) + " " + y_path +
-                                        ": holds class indices, but the mse loss needs target rows of " +
-                                        std::to_string(f.outputs) + " values (write them as floats)");
+        if (loss_needs_rows(loss)) {
+            throw std::invalid_argument(std::string(y_option) + " " + y_path + ": holds class indices, but the " +
+                                        loss + " loss needs target rows of " + std::to_string(f.outputs) +
+                                        " values (write them as floats)");
         }
         check_label_range(d.targets.labels, f.outputs, std::string(y_option) + " " + y_path);
     } else if (d.targets.rows.shape()[1] != f.outputs) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tools/cli/validators.hpp"
+#include "vecnn/nn/loss.hpp"
 #include "vecnn/tensor/limits.hpp"
 
 namespace vecnn::cli {
@@ -44,6 +45,21 @@ inline void add_input_limit_options(CLI::App& cmd) {
            "--input-timeout", [](double seconds) { set_input_wait_seconds(seconds); },
            "seconds to wait for data from a pipe or FIFO before giving up (default 30)")
         ->check(finite_number(0.001, 1e6));
+}
+
+// --loss and what shapes it: --reduction, --pos-weight, --huber-delta, --smooth-l1-beta
+// (nn/loss.hpp; make_loss checks the values).
+inline void add_loss_options(CLI::App& cmd, std::string& loss, LossOptions& options, std::string& reduction) {
+    std::string names;
+    for (const auto& n : loss_names()) names += (names.empty() ? "" : " | ") + n;
+    cmd.add_option("--loss", loss, names)->check(CLI::IsMember(loss_names()));
+    cmd.add_option("--reduction", reduction, "mean | sum, as PyTorch's reduction (default mean)")
+        ->check(CLI::IsMember({"mean", "sum"}));
+    cmd.add_option("--pos-weight", options.pos_weight,
+                   "bce-with-logits: weight of the positive targets, one value or one per output")
+        ->delimiter(',');
+    cmd.add_option("--huber-delta", options.huber_delta, "huber: where the loss turns linear (default 1)");
+    cmd.add_option("--smooth-l1-beta", options.smooth_l1_beta, "smooth-l1: where the loss turns linear (default 1)");
 }
 
 inline void add_dtype_option(CLI::App& cmd, std::string& dtype) {

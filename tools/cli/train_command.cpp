@@ -27,7 +27,8 @@ namespace vecnn::cli {
 namespace {
 
 struct TrainArgs {
-    std::string model, loss = "cross-entropy";
+    std::string model, loss = "cross-entropy", reduction = "mean";
+    LossOptions loss_options;
     std::string x, y, val_x, val_y;
     std::string dtype = "float32", engine = "vectorized", optimizer = "sgd";
     OptimizerOptions optim;
@@ -42,19 +43,27 @@ struct TrainArgs {
     bool distributed = false;
 };
 
+std::string join_numbers(const std::vector<double>& values) {
+    std::string s;
+    for (double v : values) s += (s.empty() ? "" : ",") + format_number(v);
+    return s;
+}
+
 // What a resumed run must share with the run that wrote its checkpoint, one
 // "key=value" per line: the model, the data's shapes, the optimizer and every
 // hyperparameter, the batching and the seed (not the engine, the epoch count
 // or the step count: those may change).
 template <class T>
-std::string run_settings(const TrainArgs& a, const Layer<T>& model, const Optimizer<T>& optimizer,
+std::string run_settings(const TrainArgs& a, const Layer<T>& model, const Loss<T>& loss, const Optimizer<T>& optimizer,
                          const ModelData<T>& train, const ModelData<T>* val, std::size_t ranks) {
     auto shape = [](const ModelData<T>& d) {
         return to_string(d.view.features.shape) + " -> " +
                (d.targets.is_labels ? "labels (" + std::to_string(d.targets.labels.size()) + ")"
                                     : to_string(shape_of(d.targets.rows)));
     };
-    std::string s = "model=" + model.describe() + "\ndtype=" + a.dtype + "\nloss=" + a.loss +
+    std::string s = "model=" + model.describe() + "\ndtype=" + a.dtype + "\nloss=" + loss.describe() +
+                    (loss.reduction() == Reduction::sum ? "\nreduction=sum" : "") +
+                    (a.loss_options.pos_weight.empty() ? "" : "\npos_weight=" + join_numbers(a.loss_options.pos_weight)) +
                     "\noptimizer=" + a.optimizer + "\nlr=" + format_number(optimizer.lr()) +
                     "\nweight_decay=" + format_number(a.optim.weight_decay);
     if (a.optimizer == "sgd") {
@@ -84,7 +93,9 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
     if (!a.resume.empty() && lead) lock.emplace(a.resume);
     if (a.threads > 0) set_compute_threads(a.threads);
     auto model = build_model<T>(a.model, a.seed);
-    auto loss = make_loss<T>(a.loss);
+    LossOptions loss_options = a.loss_options;
+    loss_options.reduction = reduction_from_string(a.reduction);
+    auto loss = make_loss<T>(a.loss, loss_options);
     const SpecFeatures features = model_features(*model);
 
     const ModelData<T> train = load_model_data<T>(features, a.loss, a.x, a.y, "--x", "--y");
@@ -113,7 +124,7 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
 
     // Resuming: one checkpoint file in the folder, rewritten after every epoch,
     // with the settings of the run that wrote it (run_settings).
-    const std::string config = run_settings(a, *model, *optimizer, train, val ? &*val : nullptr, ranks);
+    const std::string config = run_settings(a, *model, *loss, *optimizer, train, val ? &*val : nullptr, ranks);
     std::string checkpoint;
     if (!a.resume.empty() && lead) {
         checkpoint = (std::filesystem::path(a.resume) / "checkpoint.npz").string();
@@ -170,7 +181,7 @@ void add_train_command(CLI::App& app) {
     auto a = std::make_shared<TrainArgs>();
     auto* cmd = app.add_subcommand("train", "train a model on features and targets from files");
     add_model_option(*cmd, a->model)->required();
-    cmd->add_option("--loss", a->loss, "cross-entropy | mse")->check(CLI::IsMember({"cross-entropy", "mse"}));
+    add_loss_options(*cmd, a->loss, a->loss_options, a->reduction);
     cmd->add_option("--x", a->x, "features: .npy, CSV or MNIST IDX (a file, a pipe, or - for stdin)")
         ->required()
         ->check(non_empty_path());
