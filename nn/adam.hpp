@@ -1,4 +1,4 @@
-// Adam, exactly torch.optim.Adam (1.13, foreach=False, amsgrad=False).
+// Adam and AdamW. Adam, exactly torch.optim.Adam (1.13, foreach=False, amsgrad=False).
 // Step t (t = 1 for the first) updates every element of the flat block:
 //
 //   g = grad + weight_decay * p                     (if weight_decay != 0)
@@ -39,6 +39,7 @@ public:
 
     std::string name() const override { return "adam"; }
     std::string describe() const override;
+    std::vector<std::pair<std::string, std::string>> settings() const override;
     // The options as given, with lr as it is now.
     AdamOptions options() const;
 
@@ -48,6 +49,35 @@ private:
     AdamOptions options_;
     std::size_t exp_avg_ = 0;     // buffer indices
     std::size_t exp_avg_sq_ = 0;
+};
+
+// AdamW, exactly torch.optim.AdamW (1.13, foreach=False, amsgrad=False):
+// decoupled weight decay. Before Adam's step (without the L2 term):
+//   p = p * (1 - lr * weight_decay)       (the factor in double, rounded to T)
+// then m, v and p as Adam above. PyTorch's default weight_decay here is 0.01.
+// State and option rules as Adam's.
+struct AdamWOptions {
+    double lr = 1e-3;
+    double beta1 = 0.9;
+    double beta2 = 0.999;
+    double eps = 1e-8;
+    double weight_decay = 1e-2;
+};
+
+template <class T>
+class AdamW final : public Optimizer<T> {
+public:
+    explicit AdamW(Layer<T>& model, AdamWOptions options = {});
+    std::string name() const override { return "adamw"; }
+    std::string describe() const override;
+    std::vector<std::pair<std::string, std::string>> settings() const override;
+    AdamWOptions options() const;  // as given, with lr as it is now
+
+private:
+    void update(T* parameters, const T* gradients, std::size_t n, std::size_t step, std::size_t offset) override;
+
+    AdamWOptions options_;
+    std::size_t exp_avg_ = 0, exp_avg_sq_ = 0;
 };
 
 }  // namespace vecnn

@@ -38,6 +38,9 @@ public:
 
     virtual std::string name() const = 0;      // "sgd" | "adam"
     virtual std::string describe() const = 0;  // name and every hyperparameter, for logs
+    // Every hyperparameter but lr, as (name, value) in a fixed order: what a
+    // resumed run must share with the run that wrote its checkpoint.
+    virtual std::vector<std::pair<std::string, std::string>> settings() const { return {}; }
 
     // One update from the gradients now in the model. Throws std::logic_error
     // if the model's parameter count changed since the optimizer was built.

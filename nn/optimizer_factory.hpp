@@ -1,10 +1,14 @@
 // make_optimizer: an optimizer chosen by name, for the command line.
-//   "sgd"  -> SGD(lr, momentum, dampening, weight_decay, nesterov)   (sgd.hpp)
-//   "adam" -> Adam(lr, beta1, beta2, eps, weight_decay)              (adam.hpp)
-// One options struct holds the union of both optimizers' options. An option
-// the chosen optimizer does not have must keep its default: a CLI user who
-// passes --momentum to Adam gets an error, not a silently ignored flag.
-// Unknown names and invalid values throw std::invalid_argument.
+//   "sgd"     -> SGD(lr, momentum, dampening, weight_decay, nesterov)             (sgd.hpp)
+//   "adam"    -> Adam(lr, beta1, beta2, eps, weight_decay)                        (adam.hpp)
+//   "adamw"   -> AdamW(lr, beta1, beta2, eps, weight_decay)                       (adam.hpp)
+//   "rmsprop" -> RMSprop(lr, alpha, eps, weight_decay, momentum, centered)        (rmsprop.hpp)
+//   "adagrad" -> Adagrad(lr, lr_decay, weight_decay, initial_accumulator_value, eps) (adagrad.hpp)
+// One options struct holds the union of all optimizers' options; unset ones
+// take the chosen optimizer's PyTorch default. An option the chosen optimizer
+// does not have must keep its default: a CLI user who passes --momentum to
+// Adam gets an error, not a silently ignored flag. Unknown names and invalid
+// values throw std::invalid_argument.
 #pragma once
 
 #include <memory>
@@ -17,17 +21,21 @@
 namespace vecnn {
 
 struct OptimizerOptions {
-    std::optional<double> lr;  // unset: the optimizer's default (sgd 0.01, adam 1e-3)
-    double weight_decay = 0;   // both
-    double momentum = 0;       // sgd only
-    double dampening = 0;      // sgd only
-    bool nesterov = false;     // sgd only
-    double beta1 = 0.9;        // adam only
-    double beta2 = 0.999;      // adam only
-    double eps = 1e-8;         // adam only
+    std::optional<double> lr;            // unset: the optimizer's default (sgd 0.01, adam 1e-3, ...)
+    std::optional<double> weight_decay;  // all; unset: 0 (adamw: 0.01)
+    double momentum = 0;                 // sgd, rmsprop
+    double dampening = 0;                // sgd
+    bool nesterov = false;               // sgd
+    double beta1 = 0.9;                  // adam, adamw
+    double beta2 = 0.999;                // adam, adamw
+    std::optional<double> eps;           // adam, adamw, rmsprop (1e-8), adagrad (1e-10)
+    double alpha = 0.99;                 // rmsprop
+    bool centered = false;               // rmsprop
+    double lr_decay = 0;                 // adagrad
+    double initial_accumulator_value = 0;  // adagrad
 };
 
-// The names make_optimizer accepts: {"sgd", "adam"}.
+// The names make_optimizer accepts: {"sgd", "adam", "adamw", "rmsprop", "adagrad"}.
 const std::vector<std::string>& optimizer_names();
 
 // The model must outlive the optimizer.

@@ -93,6 +93,14 @@ void SGD<T>::update(T* parameters, const T* gradients, std::size_t n, std::size_
     });
 }
 
+template <class T>
+std::vector<std::pair<std::string, std::string>> SGD<T>::settings() const {
+    return {{"weight_decay", format_number(options_.weight_decay)},
+            {"momentum", format_number(options_.momentum)},
+            {"dampening", format_number(options_.dampening)},
+            {"nesterov", options_.nesterov ? "true" : "false"}};
+}
+
 template class SGD<float>;
 template class SGD<double>;
 

@@ -37,6 +37,7 @@ public:
 
     std::string name() const override { return "sgd"; }
     std::string describe() const override;
+    std::vector<std::pair<std::string, std::string>> settings() const override;
     // The options as given, with lr as it is now.
     SgdOptions options() const;
 

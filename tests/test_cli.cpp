@@ -261,6 +261,11 @@ TEST_CASE("every user mistake: one clear message, non-zero exit") {
     }
     SUBCASE("an option the optimizer does not have") {
         check_fails(run_vecnn(base + " --optimizer adam --momentum 0.9"), {"momentum"});
+        check_fails(run_vecnn(base + " --optimizer sgd --alpha 0.9"), {"sgd", "alpha"});
+        check_fails(run_vecnn(base + " --optimizer adagrad --centered"), {"adagrad", "centered"});
+        check_fails(run_vecnn(base + " --optimizer rmsprop --lr-decay 0.1"), {"rmsprop", "lr_decay"});
+        check_fails(run_vecnn(base + " --optimizer lion"), {"--optimizer", "lion"});
+        check_fails(run_vecnn(base + " --optimizer rmsprop --alpha -1"), {"RMSprop", "alpha -1"});
     }
     SUBCASE("--epochs and --steps together") { check_fails(run_vecnn(base + " --epochs 2 --steps 3"), {"--steps"}); }
     SUBCASE("--val-x without --val-y") { check_fails(run_vecnn(base + " --val-x '" + (dir / "x.npy") + "'"), {"--val-y"}); }

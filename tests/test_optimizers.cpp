@@ -56,8 +56,10 @@ using vecnn::test::load_fixture;
 
 namespace {
 
-const char* const kConfigs[] = {"sgd_plain", "sgd_momentum_dampening", "sgd_nesterov_weight_decay", "adam_default",
-                                "adam_weight_decay_betas"};
+const char* const kConfigs[] = {"sgd_plain",       "sgd_momentum_dampening",    "sgd_nesterov_weight_decay",
+                                "adam_default",    "adam_weight_decay_betas",   "adamw_default",
+                                "adamw_betas_decay", "rmsprop_default",         "rmsprop_centered_momentum",
+                                "adagrad_default", "adagrad_decay_initial"};
 const char* const kModelSpec = "linear(3,4),tanh,linear(4,2)";
 
 template <class T>
@@ -71,19 +73,22 @@ double tolerance() {
 }
 
 
+// Every option the fixture lists (each optimizer's own, torch's defaults filled in).
 OptimizerOptions fixture_options(const Fixture& f) {
     OptimizerOptions o;
+    auto has = [&](const char* key) { return f.options.count(key) != 0; };
     o.lr = f.number("lr");
     o.weight_decay = f.number("weight_decay");
-    if (f.option("optimizer") == "sgd") {
-        o.momentum = f.number("momentum");
-        o.dampening = f.number("dampening");
-        o.nesterov = f.option("nesterov") == "1";
-    } else {
-        o.beta1 = f.number("beta1");
-        o.beta2 = f.number("beta2");
-        o.eps = f.number("eps");
-    }
+    if (has("momentum")) o.momentum = f.number("momentum");
+    if (has("dampening")) o.dampening = f.number("dampening");
+    if (has("nesterov")) o.nesterov = f.option("nesterov") == "1";
+    if (has("beta1")) o.beta1 = f.number("beta1");
+    if (has("beta2")) o.beta2 = f.number("beta2");
+    if (has("eps")) o.eps = f.number("eps");
+    if (has("alpha")) o.alpha = f.number("alpha");
+    if (has("centered")) o.centered = f.option("centered") == "1";
+    if (has("lr_decay")) o.lr_decay = f.number("lr_decay");
+    if (has("initial_accumulator_value")) o.initial_accumulator_value = f.number("initial_accumulator_value");
     return o;
 }
 
@@ -306,6 +311,15 @@ TEST_CASE_TEMPLATE("state save/load resumes bit for bit", T, float, double) {
     check_resume<T>("sgd", sgd_options(0.05, 0.8, 0, 0.01, true));
     check_resume<T>("adam", adam_options(0.01, 0.8, 0.95, 1e-6, 0.05));
     check_resume<T>("adam", adam_options(1e-3));
+    OptimizerOptions o;
+    check_resume<T>("adamw", o);
+    o.momentum = 0.5;
+    o.centered = true;
+    check_resume<T>("rmsprop", o);
+    o = OptimizerOptions{};
+    o.lr_decay = 0.1;
+    o.initial_accumulator_value = 0.2;
+    check_resume<T>("adagrad", o);
 }
 
 TEST_CASE("state arrays: names, sizes and the step count") {
@@ -433,7 +447,7 @@ TEST_CASE("invalid options throw std::invalid_argument naming the option") {
 
 TEST_CASE("make_optimizer: names, defaults and options that do not apply") {
     auto model = build_model<float>(kModelSpec, 1);
-    CHECK(optimizer_names() == std::vector<std::string>{"sgd", "adam"});
+    CHECK(optimizer_names() == std::vector<std::string>{"sgd", "adam", "adamw", "rmsprop", "adagrad"});
     auto sgd = make_optimizer<float>(*model, "sgd");
     CHECK(sgd->name() == "sgd");
     CHECK(sgd->lr() == 0.01);
@@ -445,7 +459,44 @@ TEST_CASE("make_optimizer: names, defaults and options that do not apply") {
     CHECK(adam->describe().find("lr=0.25") != std::string::npos);
     CHECK(dynamic_cast<Adam<float>&>(*adam).options().lr == 0.25);
 
-    CHECK_INVALID(make_optimizer<float>(*model, "rmsprop"), "unknown optimizer \"rmsprop\"");
+    CHECK_INVALID(make_optimizer<float>(*model, "lion"), "unknown optimizer \"lion\"");
+    CHECK(make_optimizer<float>(*model, "adamw")->describe() ==
+          "adamw(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-08, weight_decay=0.01)");  // torch's default decay
+    CHECK(make_optimizer<float>(*model, "rmsprop")->describe() ==
+          "rmsprop(lr=0.01, alpha=0.99, eps=1e-08, weight_decay=0, momentum=0, centered=false)");
+    CHECK(make_optimizer<float>(*model, "adagrad")->describe() ==
+          "adagrad(lr=0.01, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10)");
+    CHECK(make_optimizer<float>(*model, "rmsprop")->state_names() == std::vector<std::string>{"step", "square_avg"});
+    OptimizerOptions rms;
+    rms.momentum = 0.9;
+    rms.centered = true;
+    CHECK(make_optimizer<float>(*model, "rmsprop", rms)->state_names() ==
+          std::vector<std::string>{"step", "square_avg", "momentum_buffer", "grad_avg"});
+    CHECK_INVALID(make_optimizer<float>(*model, "adagrad", rms), "\"adagrad\" has no option momentum");
+    OptimizerOptions foreign;
+    foreign.alpha = 0.9;
+    CHECK_INVALID(make_optimizer<float>(*model, "adamw", foreign), "\"adamw\" has no option alpha");
+    foreign = OptimizerOptions{};
+    foreign.lr_decay = 0.1;
+    CHECK_INVALID(make_optimizer<float>(*model, "rmsprop", foreign), "\"rmsprop\" has no option lr_decay");
+    foreign = OptimizerOptions{};
+    foreign.eps = 1e-8;
+    CHECK_INVALID(make_optimizer<float>(*model, "sgd", foreign), "\"sgd\" has no option eps");
+    OptimizerOptions bad;
+    bad.alpha = -0.5;
+    CHECK_INVALID(make_optimizer<float>(*model, "rmsprop", bad), "invalid alpha -0.5");
+    bad = OptimizerOptions{};
+    bad.initial_accumulator_value = -1;
+    CHECK_INVALID(make_optimizer<float>(*model, "adagrad", bad), "invalid initial_accumulator_value -1");
+    bad = OptimizerOptions{};
+    bad.lr_decay = std::numeric_limits<double>::infinity();
+    CHECK_INVALID(make_optimizer<double>(*build_model<double>(kModelSpec, 1), "adagrad", bad), "invalid lr_decay");
+    bad = OptimizerOptions{};
+    bad.weight_decay = 1e39;  // infinite in float32
+    CHECK_INVALID(make_optimizer<float>(*model, "adamw", bad), "invalid weight_decay");
+    bad = OptimizerOptions{};
+    bad.beta1 = 1;
+    CHECK_INVALID(make_optimizer<float>(*model, "adamw", bad), "invalid beta1");
     CHECK_INVALID(make_optimizer<float>(*model, "adam", sgd_options(0.1, 0.9)), "\"adam\" has no option momentum");
     OptimizerOptions o;
     o.nesterov = true;
@@ -503,9 +554,15 @@ TEST_CASE_TEMPLATE("step() allocates nothing", T, float, double) {
     optimizers.push_back(make_optimizer<T>(*model, "sgd", sgd_options(0.01, 0.9, 0.1, 1e-4)));
     optimizers.push_back(make_optimizer<T>(*model, "sgd", sgd_options(0.01, 0.9, 0, 1e-4, true)));
     optimizers.push_back(make_optimizer<T>(*model, "adam", adam_options(1e-3, 0.9, 0.999, 1e-8, 1e-2)));
+    OptimizerOptions rms;
+    rms.momentum = 0.9;
+    rms.centered = true;
+    rms.weight_decay = 1e-3;
+    optimizers.push_back(make_optimizer<T>(*model, "rmsprop", rms));
+    optimizers.push_back(make_optimizer<T>(*model, "adagrad"));
     // The counter is live: state() copies the buffers into new vectors.
     const std::size_t probe = g_allocations;
-    CHECK(optimizers.back()->state().size() == 3);
+    CHECK(optimizers.back()->state().size() == 2);
     CHECK(g_allocations > probe);
     for (auto& opt : optimizers) {
         const std::size_t before = g_allocations;

@@ -49,6 +49,12 @@ CONFIGS = {
                        lambda p: torch.optim.Adam(p, lr=0.01)),
     "bce_pos_weight_sgd": ("bce-with-logits", "--pos-weight 0.5,2,3 --optimizer sgd --lr 0.1 --momentum 0.9",
                            lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9)),
+    "adamw": ("cross-entropy", "--optimizer adamw --lr 0.01 --weight-decay 0.05",
+              lambda p: torch.optim.AdamW(p, lr=0.01, weight_decay=0.05)),
+    "rmsprop_centered": ("cross-entropy", "--optimizer rmsprop --lr 0.005 --alpha 0.9 --momentum 0.5 --centered",
+                         lambda p: torch.optim.RMSprop(p, lr=0.005, alpha=0.9, momentum=0.5, centered=True)),
+    "adagrad": ("mse", "--optimizer adagrad --lr 0.1 --lr-decay 0.01 --initial-accumulator-value 0.1",
+                lambda p: torch.optim.Adagrad(p, lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1)),
 }
 # The torch.nn loss of each config (default: its loss name's module with defaults).
 LOSS_MODULES = {

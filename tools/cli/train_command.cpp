@@ -64,15 +64,8 @@ std::string run_settings(const TrainArgs& a, const Layer<T>& model, const Loss<T
     std::string s = "model=" + model.describe() + "\ndtype=" + a.dtype + "\nloss=" + loss.describe() +
                     (loss.reduction() == Reduction::sum ? "\nreduction=sum" : "") +
                     (a.loss_options.pos_weight.empty() ? "" : "\npos_weight=" + join_numbers(a.loss_options.pos_weight)) +
-                    "\noptimizer=" + a.optimizer + "\nlr=" + format_number(optimizer.lr()) +
-                    "\nweight_decay=" + format_number(a.optim.weight_decay);
-    if (a.optimizer == "sgd") {
-        s += "\nmomentum=" + format_number(a.optim.momentum) + "\ndampening=" + format_number(a.optim.dampening) +
-             "\nnesterov=" + (a.optim.nesterov ? "true" : "false");
-    } else {
-        s += "\nbeta1=" + format_number(a.optim.beta1) + "\nbeta2=" + format_number(a.optim.beta2) +
-             "\neps=" + format_number(a.optim.eps);
-    }
+                    "\noptimizer=" + a.optimizer + "\nlr=" + format_number(optimizer.lr());
+    for (const auto& [key, value] : optimizer.settings()) s += "\n" + key + "=" + value;
     if (ranks > 1) s += "\nranks=" + std::to_string(ranks);  // another rank count splits every step differently
     s += "\nbatch_size=" + std::to_string(a.batch_size) + "\naccumulate=" + std::to_string(a.accumulate) +
          "\nseed=" + std::to_string(a.seed) + "\nshuffle=" + (a.no_shuffle ? "false" : "true") +
@@ -192,15 +185,23 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--val-y", a->val_y, "held-out targets")->check(non_empty_path());
     add_dtype_option(*cmd, a->dtype);
     add_engine_option(*cmd, a->engine);
-    cmd->add_option("--optimizer", a->optimizer, "sgd | adam")->check(CLI::IsMember({"sgd", "adam"}));
-    auto* lr = cmd->add_option("--lr", a->lr, "learning rate (default: sgd 0.01, adam 0.001)");
-    cmd->add_option("--momentum", a->optim.momentum, "sgd momentum");
+    cmd->add_option("--optimizer", a->optimizer, "sgd | adam | adamw | rmsprop | adagrad (torch.optim's)")
+        ->check(CLI::IsMember(optimizer_names()));
+    auto* lr = cmd->add_option("--lr", a->lr,
+                               "learning rate (default: sgd 0.01, adam and adamw 0.001, rmsprop and adagrad 0.01)");
+    cmd->add_option("--momentum", a->optim.momentum, "sgd, rmsprop momentum");
     cmd->add_option("--dampening", a->optim.dampening, "sgd dampening");
     cmd->add_flag("--nesterov", a->optim.nesterov, "sgd Nesterov momentum");
-    cmd->add_option("--weight-decay", a->optim.weight_decay, "L2 penalty added to the gradient");
-    cmd->add_option("--beta1", a->optim.beta1, "adam beta1");
-    cmd->add_option("--beta2", a->optim.beta2, "adam beta2");
-    cmd->add_option("--eps", a->optim.eps, "adam eps");
+    cmd->add_option("--weight-decay", a->optim.weight_decay,
+                    "L2 penalty added to the gradient (adamw: decoupled, default 0.01)");
+    cmd->add_option("--beta1", a->optim.beta1, "adam, adamw beta1");
+    cmd->add_option("--beta2", a->optim.beta2, "adam, adamw beta2");
+    cmd->add_option("--eps", a->optim.eps, "adam, adamw, rmsprop (default 1e-8), adagrad (1e-10) eps");
+    cmd->add_option("--alpha", a->optim.alpha, "rmsprop smoothing constant (default 0.99)");
+    cmd->add_flag("--centered", a->optim.centered, "rmsprop: normalise by the gradient's variance");
+    cmd->add_option("--lr-decay", a->optim.lr_decay, "adagrad learning-rate decay");
+    cmd->add_option("--initial-accumulator-value", a->optim.initial_accumulator_value,
+                    "adagrad: the sum of squares starts here");
     cmd->add_option("--batch-size", a->batch_size, "rows per optimizer step")->check(whole_number(1, kMaxCount));
     cmd->add_option("--accumulate", a->accumulate, "micro-batches per optimizer step")
         ->check(whole_number(1, kMaxCount));
