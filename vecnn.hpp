@@ -21,6 +21,7 @@
 #include "vecnn/nn/dataset_view.hpp"
 #include "vecnn/nn/finite_check.hpp"
 #include "vecnn/nn/gradcheck.hpp"
+#include "vecnn/nn/init_scheme.hpp"
 #include "vecnn/nn/layer.hpp"
 #include "vecnn/nn/layer_check.hpp"
 #include "vecnn/nn/layer_registry.hpp"

@@ -252,6 +252,11 @@ TEST_CASE("every user mistake: one clear message, non-zero exit") {
                               "' --loss nll"),
                     {"rows.npy", "nll", "class indices"});
     }
+    SUBCASE("init schemes: unknown names, and with --init") {
+        check_fails(run_vecnn(base + " --init-scheme he"), {"--init-scheme", "he"});
+        check_fails(run_vecnn(base + " --init-scheme xavier-uniform --init '" + (dir / "x.npy") + "'"),
+                    {"--init-scheme", "--init"});
+    }
     SUBCASE("loss options that do not fit") {
         check_fails(run_vecnn(base + " --loss hinge"), {"--loss", "hinge"});
         check_fails(run_vecnn(base + " --reduction none"), {"--reduction", "none"});

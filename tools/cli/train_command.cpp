@@ -8,6 +8,7 @@
 
 #include "vecnn/data/dataset.hpp"
 #include "vecnn/nn/checkpoint.hpp"
+#include "vecnn/nn/init_scheme.hpp"
 #include "vecnn/nn/loss.hpp"
 #include "vecnn/nn/model_spec.hpp"
 #include "vecnn/nn/optimizer_factory.hpp"
@@ -36,7 +37,7 @@ struct TrainArgs {
     std::size_t batch_size = 64, accumulate = 1, epochs = 1, steps = 0;
     bool no_shuffle = false, drop_last = false;
     std::uint64_t seed = 0;
-    std::string init, save, resume, dump_grads, log_json;
+    std::string init, init_scheme = "default", save, resume, dump_grads, log_json;
     std::vector<std::string> allow_change;
     int threads = 0;
     bool quiet = false;
@@ -97,6 +98,7 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
         if (a.val_x.empty() || a.val_y.empty()) throw CommandError("--val-x and --val-y go together");
         val.emplace(load_model_data<T>(features, a.loss, a.val_x, a.val_y, "--val-x", "--val-y"));
     }
+    apply_init_scheme(*model, init_scheme_from_string(a.init_scheme), a.seed);
     if (!a.init.empty() && lead) load_parameters(*model, a.init);
 
     OptimizerOptions optim = a.optim;
@@ -213,8 +215,13 @@ void add_train_command(CLI::App& app) {
     cmd->add_flag("--no-shuffle", a->no_shuffle, "take rows in order instead of reshuffling every epoch");
     cmd->add_flag("--drop-last", a->drop_last, "drop an epoch's last partial batch");
     cmd->add_option("--seed", a->seed, "seed for initialisation and shuffling")->check(whole_number(0, UINT64_MAX));
-    cmd->add_option("--init", a->init, "load parameters from this .npz instead of the random init")
-        ->check(non_empty_path());
+    auto* init = cmd->add_option("--init", a->init, "load parameters from this .npz instead of the random init")
+                     ->check(non_empty_path());
+    cmd->add_option("--init-scheme", a->init_scheme,
+                    "default (PyTorch's own) | xavier-uniform | xavier-normal | kaiming-uniform | kaiming-normal "
+                    "(weights redrawn from --seed, biases zero)")
+        ->check(CLI::IsMember(init_scheme_names()))
+        ->excludes(init);
     cmd->add_option("--save", a->save, "write the trained parameters to this .npz")->check(non_empty_path());
     cmd->add_option("--resume", a->resume,
                     "folder for a checkpoint written every epoch; resumes from it if present (one run at a time)")
