@@ -65,6 +65,10 @@ public:
     // Features per row it gives for `in` features per row. Throws std::invalid_argument
     // when it cannot take `in` (the default: `in`, checked against input_features()).
     virtual std::size_t output_features(std::size_t in) const;
+    // Floating-point operations of one sample's forward pass at `in` features
+    // (the model summary). Default: one per output element, as an
+    // elementwise layer does; layers with products override it.
+    virtual double forward_flops(std::size_t in) const { return static_cast<double>(output_features(in)); }
 
     // ---- parameters ----
     const std::vector<ParameterInfo>& parameters() const { return parameters_; }

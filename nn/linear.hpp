@@ -22,6 +22,10 @@ public:
     std::string describe() const override;
     std::size_t input_features() const override { return in_; }
     std::size_t output_features(std::size_t in) const override;
+    // A multiply and an add per weight, and the bias: 2 in out + out.
+    double forward_flops(std::size_t) const override {
+        return 2.0 * static_cast<double>(in_) * static_cast<double>(out_) + static_cast<double>(out_);
+    }
 
     std::size_t in_features() const { return in_; }
     std::size_t out_features() const { return out_; }

@@ -28,5 +28,6 @@ void add_train_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_lessons_command(CLI::App& app);
+void add_summary_command(CLI::App& app);
 
 }  // namespace vecnn::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
     vecnn::cli::add_gradcheck_command(app);
     vecnn::cli::add_bench_command(app);
     vecnn::cli::add_lessons_command(app);
+    vecnn::cli::add_summary_command(app);
     try {
         app.parse(argc, argv);  // the chosen subcommand runs in its callback
     } catch (const CLI::ParseError& e) {

@@ -11,6 +11,7 @@
 #include "vecnn/nn/init_scheme.hpp"
 #include "vecnn/nn/loss.hpp"
 #include "vecnn/nn/model_spec.hpp"
+#include "vecnn/nn/model_summary.hpp"
 #include "vecnn/nn/optimizer_factory.hpp"
 #include "vecnn/nn/trainer.hpp"
 #include "vecnn/nn/training_checkpoint.hpp"
@@ -161,6 +162,7 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
         std::printf("training %s (%zu parameters), %s, %s engine, %s, batch %zu%s, %zu rows\n",
                     model->describe().c_str(), model->parameter_count(), a.dtype.c_str(), a.engine.c_str(),
                     optimizer->describe().c_str(), a.batch_size, split.c_str(), train.view.rows());
+        std::fputs(summarize(*model, train.view.features.cols()).table().c_str(), stdout);
     }
     trainer.fit(train.view, val ? &val->view : nullptr);
     if (!checkpoint.empty()) save_training_checkpoint(checkpoint, *model, *optimizer, trainer.state(), config);
