@@ -17,6 +17,7 @@
 // nn/: layers, losses, models, optimizers, training, checks
 #include "vecnn/nn/activations.hpp"
 #include "vecnn/nn/checkpoint.hpp"
+#include "vecnn/nn/clip_grad_norm.hpp"
 #include "vecnn/nn/communicator.hpp"
 #include "vecnn/nn/dataset_view.hpp"
 #include "vecnn/nn/finite_check.hpp"

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "vecnn/nn/clip_grad_norm.hpp"
 #include "vecnn/nn/communicator.hpp"
 #include "vecnn/nn/finite_check.hpp"
 #include "vecnn/nn/optimizer.hpp"
@@ -23,6 +24,10 @@ Trainer<T>::Trainer(Layer<T>& model, Loss<T>& loss, Optimizer<T>& optimizer, Tra
                                     " must be between 1 and the batch size " + std::to_string(options_.batch_size));
     }
     if (options_.eval_batch == 0) throw std::invalid_argument("trainer: eval batch must be at least 1");
+    if (options_.clip_grad_norm < 0 || !std::isfinite(options_.clip_grad_norm)) {
+        throw std::invalid_argument("trainer: clip_grad_norm " + std::to_string(options_.clip_grad_norm) +
+                                    " must be finite and >= 0 (0: no clipping)");
+    }
     check_engines();
 }
 
@@ -288,6 +293,7 @@ void Trainer<T>::fit(const DataSetView<T>& train, const DataSetView<T>* validati
             const std::size_t next = position_ + rows;
             const bool epoch_ends = next >= n || (options_.drop_last && n - next < batch);
             StepInfo info{epoch_, step_ + 1, rows, step_loss, false, next, n};
+            if (options_.clip_grad_norm > 0) info.grad_norm = clip_grad_norm(model_, options_.clip_grad_norm);
             info.last = options_.max_steps > 0 ? step_ + 1 >= options_.max_steps
                                                : epoch_ends && epoch_ + 1 >= options_.epochs;
             if (before_update) before_update(info);

@@ -72,6 +72,9 @@ struct TrainOptions {
     bool drop_last = false;
     std::uint64_t seed = 0;
     std::size_t eval_batch = 1024;  // rows per forward pass in evaluate()
+    // When > 0: each step's summed gradient is clipped to this global 2-norm
+    // before the update (clip_grad_norm.hpp, torch.nn.utils.clip_grad_norm_).
+    double clip_grad_norm = 0;
 };
 
 struct StepInfo {
@@ -82,6 +85,8 @@ struct StepInfo {
     bool last = false;      // no step follows in this fit()
     std::size_t position = 0;    // rows of the epoch consumed after this step
     std::size_t epoch_rows = 0;  // rows in the epoch
+    // The gradient's global 2-norm before clipping (NaN without clip_grad_norm).
+    double grad_norm = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct Evaluation {

@@ -94,6 +94,13 @@ for dtype in float32 float64; do
     done
 done
 
+echo "test_distributed: gradient clipping on the summed gradient, bit for bit"
+alone "${train[@]}" --lr 0.5 --momentum 0.9 --epochs 2 --accumulate 2 --clip-grad-norm 0.05 --save one.npz ||
+    fail "clip: one process failed"
+ranks 2 "${train[@]}" --lr 0.5 --momentum 0.9 --epochs 2 --clip-grad-norm 0.05 --save two.npz || fail "clip: 2 ranks failed"
+same one.npz two.npz || fail "clip: 2 ranks differ from --accumulate 2"
+rm -f one.npz two.npz
+
 echo "test_distributed: 3 ranks (some without rows) and --accumulate on top, within rounding"
 for dtype in float32 float64; do
     rtol=1e-6

@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <limits>
 
+#include "tests/test_util.hpp"
 #include "vecnn/nn/adam.hpp"
+#include "vecnn/nn/clip_grad_norm.hpp"
 #include "vecnn/nn/loss.hpp"
 #include "vecnn/nn/model_spec.hpp"
 #include "vecnn/nn/sgd.hpp"
@@ -304,4 +306,49 @@ TEST_CASE("evaluate reports loss and accuracy over the whole set") {
     const auto reg = t2.evaluate(DataSetView<double>::with_rows(d.x, y1));
     CHECK_FALSE(std::isnan(reg.loss));
     CHECK(!std::isnan(reg.accuracy));  // 3-column targets: argmax accuracy is defined
+}
+
+TEST_CASE("clip_grad_norm: the global 2-norm over every parameter, scaled as torch.nn.utils.clip_grad_norm_") {
+    auto model = build_model<double>("linear(2,1)", 1);  // weight (1, 2) and bias (1)
+    auto set = [&](double w0, double w1, double b) {
+        model->zero_grad();
+        double* g = model->gradient_data();
+        g[0] = w0;
+        g[1] = w1;
+        g[2] = b;
+    };
+    set(0, 3, 4);  // norms: weight 3, bias 4; total 5
+    CHECK(clip_grad_norm(*model, 1.0) == doctest::Approx(5.0));
+    const double factor = 1.0 / (5.0 + 1e-6);
+    CHECK(model->gradient_data()[1] == doctest::Approx(3 * factor).epsilon(1e-15));
+    CHECK(model->gradient_data()[2] == doctest::Approx(4 * factor).epsilon(1e-15));
+    set(0, 0.3, 0.4);  // below the limit: untouched
+    CHECK(clip_grad_norm(*model, 1.0) == doctest::Approx(0.5));
+    CHECK(model->gradient_data()[1] == 0.3);
+    test::check_invalid_argument([&] { clip_grad_norm(*model, 0.0); }, {"max_norm 0"});
+    test::check_invalid_argument([&] { clip_grad_norm(*model, std::nan("")); }, {"max_norm"});
+
+    // In the trainer: every step reports the norm, and the gradient the optimizer sees is within the limit.
+    Rng rng(3);
+    const Matrix<double> x = test::random_matrix<double>(12, 2, rng, -10, 10);
+    const std::vector<std::int64_t> labels{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    auto net = build_model<double>("linear(2,2)", 2);
+    CrossEntropy<double> loss;
+    SGD<double> sgd(*net, SgdOptions{0.1});
+    TrainOptions options;
+    options.batch_size = 4;
+    options.clip_grad_norm = 0.05;
+    Trainer<double> trainer(*net, loss, sgd, options);
+    std::size_t steps = 0;
+    trainer.before_update = [&](const StepInfo& s) {
+        CHECK(std::isfinite(s.grad_norm));
+        double squares = 0;
+        for (std::size_t i = 0; i < net->parameter_count(); ++i) squares += net->gradient_data()[i] * net->gradient_data()[i];
+        CHECK(std::sqrt(squares) <= 0.05 + 1e-12);
+        ++steps;
+    };
+    trainer.fit(DataSetView<double>::with_labels(x, labels));
+    CHECK(steps == 3);
+    options.clip_grad_norm = -1;
+    test::check_invalid_argument([&] { Trainer<double>(*net, loss, sgd, options); }, {"clip_grad_norm -1"});
 }

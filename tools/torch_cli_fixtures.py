@@ -55,7 +55,11 @@ CONFIGS = {
                          lambda p: torch.optim.RMSprop(p, lr=0.005, alpha=0.9, momentum=0.5, centered=True)),
     "adagrad": ("mse", "--optimizer adagrad --lr 0.1 --lr-decay 0.01 --initial-accumulator-value 0.1",
                 lambda p: torch.optim.Adagrad(p, lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1)),
+    "sgd_clip": ("cross-entropy", "--clip-grad-norm 0.3 --optimizer sgd --lr 0.1 --momentum 0.9",
+                 lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9)),
 }
+# Configs whose gradient is clipped to a global 2-norm before each step.
+CLIP = {"sgd_clip": 0.3}
 # The torch.nn loss of each config (default: its loss name's module with defaults).
 LOSS_MODULES = {
     "huber_sum_sgd": lambda: torch.nn.HuberLoss(delta=0.5, reduction="sum"),
@@ -113,6 +117,8 @@ def main():
                 opt.zero_grad()
                 loss = loss_fn(model(xt[start:start + BATCH]), yt[start:start + BATCH])
                 loss.backward()
+                if name in CLIP:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP[name])
                 grads = {k: p.grad.clone() for k, p in model.named_parameters()}
                 opt.step()
         save_npz(os.path.join(OUT, name + ".grads.npz"), grads)

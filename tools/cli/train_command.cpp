@@ -36,6 +36,7 @@ struct TrainArgs {
     OptimizerOptions optim;
     double lr = 0;  // 0 with lr_given false: the optimizer's default
     std::size_t batch_size = 64, accumulate = 1, epochs = 1, steps = 0;
+    double clip_grad_norm = 0;
     bool no_shuffle = false, drop_last = false;
     std::uint64_t seed = 0;
     std::string init, init_scheme = "default", save, resume, dump_grads, log_json;
@@ -68,6 +69,7 @@ std::string run_settings(const TrainArgs& a, const Layer<T>& model, const Loss<T
                     (a.loss_options.pos_weight.empty() ? "" : "\npos_weight=" + join_numbers(a.loss_options.pos_weight)) +
                     "\noptimizer=" + a.optimizer + "\nlr=" + format_number(optimizer.lr());
     for (const auto& [key, value] : optimizer.settings()) s += "\n" + key + "=" + value;
+    if (a.clip_grad_norm > 0) s += "\nclip_grad_norm=" + format_number(a.clip_grad_norm);
     if (ranks > 1) s += "\nranks=" + std::to_string(ranks);  // another rank count splits every step differently
     s += "\nbatch_size=" + std::to_string(a.batch_size) + "\naccumulate=" + std::to_string(a.accumulate) +
          "\nseed=" + std::to_string(a.seed) + "\nshuffle=" + (a.no_shuffle ? "false" : "true") +
@@ -114,6 +116,7 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
     options.shuffle = !a.no_shuffle;
     options.drop_last = a.drop_last;
     options.seed = a.seed;
+    options.clip_grad_norm = a.clip_grad_norm;
     Trainer<T> trainer(*model, *loss, *optimizer, options);
     trainer.set_engine(engine_from_string(a.engine));
     trainer.set_communicator(comm);
@@ -214,6 +217,9 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--steps", a->steps, "optimizer steps to train instead of epochs")
         ->check(whole_number(1, kMaxCount))
         ->excludes(epochs);
+    cmd->add_option("--clip-grad-norm", a->clip_grad_norm,
+                    "clip each step's gradient to this global 2-norm (torch.nn.utils.clip_grad_norm_)")
+        ->check(finite_number(1e-30, 1e30));
     cmd->add_flag("--no-shuffle", a->no_shuffle, "take rows in order instead of reshuffling every epoch");
     cmd->add_flag("--drop-last", a->drop_last, "drop an epoch's last partial batch");
     cmd->add_option("--seed", a->seed, "seed for initialisation and shuffling")->check(whole_number(0, UINT64_MAX));
