@@ -30,6 +30,7 @@
 #include "vecnn/nn/linear.hpp"
 #include "vecnn/nn/logger.hpp"
 #include "vecnn/nn/loss.hpp"
+#include "vecnn/nn/lr_schedule.hpp"
 #include "vecnn/nn/model_spec.hpp"
 #include "vecnn/nn/model_summary.hpp"
 #include "vecnn/nn/mpi_communicator.hpp"

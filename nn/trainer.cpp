@@ -236,6 +236,7 @@ void Trainer<T>::fit(const DataSetView<T>& train, const DataSetView<T>* validati
     using clock = std::chrono::steady_clock;
     while (!finished()) {
         begin_epoch(n);
+        if (lr_at_epoch) optimizer_.set_lr(lr_at_epoch(epoch_));
         const auto started = clock::now();
         double loss_sum = 0;
         std::size_t seen = 0, correct = 0;

@@ -129,6 +129,9 @@ public:
     std::function<void(const StepInfo&)> before_update;  // gradients complete, parameters not yet updated
     std::function<void(const StepInfo&)> on_step;        // after the update
     std::function<void(const EpochInfo&)> on_epoch;
+    // When set: the lr of each epoch (0-based), set on the optimizer as the
+    // epoch begins, also when a restored run resumes mid-epoch (lr_schedule.hpp).
+    std::function<double(std::size_t epoch)> lr_at_epoch;
 
     // Data-parallel training over `comm`'s ranks (null: one process, the
     // default). Not owned; must outlive fit().

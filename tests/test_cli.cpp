@@ -138,6 +138,31 @@ TEST_CASE("MNIST IDX files train through the command line, recognised by content
                 {"few.bin", "declares 3 rows", "images.bin", "declares 80"});
 }
 
+TEST_CASE("--lr-schedule: each epoch's lr in the log; a resumed run keeps the schedule; bad options named") {
+    TempDir dir("cli");
+    write_data(dir);
+    const std::string common = train_args(dir) + " --lr 0.1 --lr-schedule step --step-size 2 --gamma 0.5";
+    const auto r = run_vecnn(common + " --epochs 5 --log-json '" + (dir / "log.jsonl") + "' --save '" +
+                             (dir / "straight.npz") + "'");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const std::string log = test::slurp(dir / "log.jsonl");
+    std::vector<std::string> lrs;
+    for (std::size_t at = log.find("\"lr\":"); at != std::string::npos; at = log.find("\"lr\":", at + 1)) {
+        lrs.push_back(log.substr(at + 5, log.find_first_of(",}", at) - at - 5));
+    }
+    CHECK(lrs == std::vector<std::string>{"0.1", "0.1", "0.05", "0.05", "0.025"});
+    REQUIRE(run_vecnn(common + " --epochs 3 --resume '" + (dir / "run") + "'").status == 0);
+    const auto resumed = run_vecnn(common + " --epochs 5 --resume '" + (dir / "run") + "' --save '" +
+                                   (dir / "resumed.npz") + "'");
+    INFO(resumed.err);
+    REQUIRE(resumed.status == 0);
+    CHECK(test::slurp(dir / "straight.npz") == test::slurp(dir / "resumed.npz"));
+    check_fails(run_vecnn(train_args(dir) + " --lr-schedule multistep"), {"multistep", "milestones"});
+    check_fails(run_vecnn(train_args(dir) + " --lr-schedule cosine --eta-min -1"), {"eta_min -1"});
+    check_fails(run_vecnn(train_args(dir) + " --lr-schedule warmup"), {"--lr-schedule", "warmup"});
+}
+
 TEST_CASE("--resume: 1 epoch, stop, resume to 2 epochs == 2 epochs straight, bit for bit") {
     TempDir dir("cli");
     write_data(dir);

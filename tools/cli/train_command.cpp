@@ -10,6 +10,7 @@
 #include "vecnn/nn/checkpoint.hpp"
 #include "vecnn/nn/init_scheme.hpp"
 #include "vecnn/nn/loss.hpp"
+#include "vecnn/nn/lr_schedule.hpp"
 #include "vecnn/nn/model_spec.hpp"
 #include "vecnn/nn/model_summary.hpp"
 #include "vecnn/nn/optimizer_factory.hpp"
@@ -37,6 +38,7 @@ struct TrainArgs {
     double lr = 0;  // 0 with lr_given false: the optimizer's default
     std::size_t batch_size = 64, accumulate = 1, epochs = 1, steps = 0;
     double clip_grad_norm = 0;
+    LrScheduleOptions schedule;
     bool no_shuffle = false, drop_last = false;
     std::uint64_t seed = 0;
     std::string init, init_scheme = "default", save, resume, dump_grads, log_json;
@@ -70,6 +72,7 @@ std::string run_settings(const TrainArgs& a, const Layer<T>& model, const Loss<T
                     "\noptimizer=" + a.optimizer + "\nlr=" + format_number(optimizer.lr());
     for (const auto& [key, value] : optimizer.settings()) s += "\n" + key + "=" + value;
     if (a.clip_grad_norm > 0) s += "\nclip_grad_norm=" + format_number(a.clip_grad_norm);
+    if (a.schedule.kind != "none") s += "\nlr_schedule=" + LrSchedule(a.schedule, optimizer.lr()).describe();
     if (ranks > 1) s += "\nranks=" + std::to_string(ranks);  // another rank count splits every step differently
     s += "\nbatch_size=" + std::to_string(a.batch_size) + "\naccumulate=" + std::to_string(a.accumulate) +
          "\nseed=" + std::to_string(a.seed) + "\nshuffle=" + (a.no_shuffle ? "false" : "true") +
@@ -118,6 +121,8 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
     options.seed = a.seed;
     options.clip_grad_norm = a.clip_grad_norm;
     Trainer<T> trainer(*model, *loss, *optimizer, options);
+    const LrSchedule schedule(a.schedule, optimizer->lr());  // checks the options before any work
+    if (a.schedule.kind != "none") trainer.lr_at_epoch = [&schedule](std::size_t e) { return schedule.lr_at(e); };
     trainer.set_engine(engine_from_string(a.engine));
     trainer.set_communicator(comm);
 
@@ -220,6 +225,20 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--clip-grad-norm", a->clip_grad_norm,
                     "clip each step's gradient to this global 2-norm (torch.nn.utils.clip_grad_norm_)")
         ->check(finite_number(1e-30, 1e30));
+    cmd->add_option("--lr-schedule", a->schedule.kind,
+                    "per-epoch lr schedule, as torch.optim.lr_scheduler: none | step (StepLR) | multistep "
+                    "(MultiStepLR) | cosine (CosineAnnealingLR) | linear (LinearLR, a warm-up)")
+        ->check(CLI::IsMember(lr_schedule_names()));
+    cmd->add_option("--step-size", a->schedule.step_size, "step: epochs between decays")->check(whole_number(1, kMaxCount));
+    cmd->add_option("--gamma", a->schedule.gamma, "step, multistep: the decay factor (default 0.1)");
+    cmd->add_option("--milestones", a->schedule.milestones, "multistep: epochs at which to decay, e.g. 30,80")
+        ->delimiter(',');
+    cmd->add_option("--t-max", a->schedule.t_max, "cosine: epochs of a half period")->check(whole_number(1, kMaxCount));
+    cmd->add_option("--eta-min", a->schedule.eta_min, "cosine: the lowest lr (default 0)");
+    cmd->add_option("--start-factor", a->schedule.start_factor, "linear: lr factor of the first epoch (default 1/3)");
+    cmd->add_option("--end-factor", a->schedule.end_factor, "linear: lr factor at the end (default 1)");
+    cmd->add_option("--total-iters", a->schedule.total_iters, "linear: epochs of the warm-up (default 5)")
+        ->check(whole_number(1, kMaxCount));
     cmd->add_flag("--no-shuffle", a->no_shuffle, "take rows in order instead of reshuffling every epoch");
     cmd->add_flag("--drop-last", a->drop_last, "drop an epoch's last partial batch");
     cmd->add_option("--seed", a->seed, "seed for initialisation and shuffling")->check(whole_number(0, UINT64_MAX));
