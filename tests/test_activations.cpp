@@ -20,23 +20,13 @@
 
 using namespace vecnn;
 using vecnn::test::check_invalid_argument;
+using vecnn::test::matrix_of;
+using vecnn::test::suffix;
 
 namespace {
 
 const char* const kFixtures[] = {"leaky_relu", "leaky_relu_0.2", "gelu", "softplus", "softplus_beta2"};
 
-template <class T>
-const char* suffix() {
-    return std::is_same<T, double>::value ? "f64" : "f32";
-}
-
-template <class T>
-Matrix<T> matrix_of(const std::vector<T>& values, std::size_t rows, std::size_t cols) {
-    REQUIRE(values.size() == rows * cols);
-    Matrix<T> m = Matrix<T>::from_shape({rows, cols});
-    std::copy(values.begin(), values.end(), m.data());
-    return m;
-}
 
 }  // namespace
 

@@ -53,6 +53,7 @@ __attribute__((noinline)) void operator delete(void* p, std::size_t) noexcept { 
 using namespace vecnn;
 using vecnn::test::Fixture;
 using vecnn::test::load_fixture;
+using vecnn::test::suffix;
 
 namespace {
 
@@ -62,10 +63,6 @@ const char* const kConfigs[] = {"sgd_plain",       "sgd_momentum_dampening",    
                                 "adagrad_default", "adagrad_decay_initial"};
 const char* const kModelSpec = "linear(3,4),tanh,linear(4,2)";
 
-template <class T>
-const char* suffix() {
-    return std::is_same<T, double>::value ? "f64" : "f32";
-}
 
 template <class T>
 double tolerance() {

@@ -4,6 +4,7 @@
 // back exactly.
 #pragma once
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -12,6 +13,8 @@
 #include <string>
 #include <type_traits>
 #include <vector>
+
+#include "vecnn/tensor/matrix.hpp"
 
 namespace vecnn::test {
 
@@ -69,6 +72,24 @@ inline Fixture load_fixture(const std::string& folder, const std::string& name) 
         }
     }
     return f;
+}
+
+// The fixture files' dtype suffix: "f64" or "f32".
+template <class T>
+const char* suffix() {
+    return std::is_same<T, double>::value ? "f64" : "f32";
+}
+
+// A fixture array as a (rows, cols) matrix.
+template <class T>
+Matrix<T> matrix_of(const std::vector<T>& values, std::size_t rows, std::size_t cols) {
+    if (values.size() != rows * cols) {
+        throw std::runtime_error("fixture: " + std::to_string(values.size()) + " values for a (" +
+                                 std::to_string(rows) + ", " + std::to_string(cols) + ") matrix");
+    }
+    Matrix<T> m = Matrix<T>::from_shape({rows, cols});
+    std::copy(values.begin(), values.end(), m.data());
+    return m;
 }
 
 }  // namespace vecnn::test
