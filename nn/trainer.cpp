@@ -24,6 +24,13 @@ Trainer<T>::Trainer(Layer<T>& model, Loss<T>& loss, Optimizer<T>& optimizer, Tra
                                     " must be between 1 and the batch size " + std::to_string(options_.batch_size));
     }
     if (options_.eval_batch == 0) throw std::invalid_argument("trainer: eval batch must be at least 1");
+    if (options_.monitor != "val_loss" && options_.monitor != "val_accuracy") {
+        throw std::invalid_argument("trainer: monitor '" + options_.monitor + "' (expected val_loss or val_accuracy)");
+    }
+    if (options_.min_delta < 0 || !std::isfinite(options_.min_delta)) {
+        throw std::invalid_argument("trainer: min_delta " + std::to_string(options_.min_delta) +
+                                    " must be finite and >= 0");
+    }
     if (options_.clip_grad_norm < 0 || !std::isfinite(options_.clip_grad_norm)) {
         throw std::invalid_argument("trainer: clip_grad_norm " + std::to_string(options_.clip_grad_norm) +
                                     " must be finite and >= 0 (0: no clipping)");
@@ -58,7 +65,39 @@ void Trainer<T>::check_engines() const {
 
 template <class T>
 bool Trainer<T>::finished() const {
+    if (stopped_early_) return true;
     return options_.max_steps > 0 ? step_ >= options_.max_steps : epoch_ >= options_.epochs;
+}
+
+template <class T>
+bool Trainer<T>::early_stopping_says_stop(EpochInfo& e) {
+    const bool lower_is_better = options_.monitor == "val_loss";
+    const double value = lower_is_better ? e.validation.loss : e.validation.accuracy;
+    if (std::isnan(value)) {
+        throw std::invalid_argument("trainer: early stopping monitors " + options_.monitor +
+                                    ", which these targets do not define (single-column regression has no accuracy)");
+    }
+    const bool improved = std::isnan(best_metric_) ||
+                          (lower_is_better ? value < best_metric_ - options_.min_delta
+                                           : value > best_metric_ + options_.min_delta);
+    if (improved) {
+        best_metric_ = value;
+        best_epoch_ = e.epoch;
+        epochs_without_improvement_ = 0;
+        const T* p = model_.parameter_data();
+        best_parameters_.assign(p, p + model_.parameter_count());
+    } else {
+        ++epochs_without_improvement_;
+    }
+    e.best_epoch = best_epoch_;
+    if (epochs_without_improvement_ < options_.patience) return false;
+    stopped_early_ = true;
+    e.stopped_early = true;
+    if (options_.restore_best) {
+        T* p = model_.parameter_data();
+        for (std::size_t i = 0; i < best_parameters_.size(); ++i) p[i] = static_cast<T>(best_parameters_[i]);
+    }
+    return true;
 }
 
 template <class T>
@@ -66,7 +105,18 @@ TrainerState Trainer<T>::state() const {
     std::ostringstream now, epoch_start;
     rng_.save(now);
     epoch_rng_.save(epoch_start);
-    return TrainerState{epoch_, step_, position_, epoch_start.str(), now.str()};
+    TrainerState s;
+    s.epoch = epoch_;
+    s.step = step_;
+    s.position = position_;
+    s.epoch_rng = epoch_start.str();
+    s.rng = now.str();
+    s.best_metric = best_metric_;
+    s.best_epoch = best_epoch_;
+    s.epochs_without_improvement = epochs_without_improvement_;
+    s.stopped_early = stopped_early_;
+    s.best_parameters = best_parameters_;
+    return s;
 }
 
 template <class T>
@@ -78,6 +128,16 @@ void Trainer<T>::restore(const TrainerState& state) {
     rng_.load(in);
     std::istringstream epoch_start(state.epoch_rng);
     epoch_rng_.load(epoch_start);
+    if (!state.best_parameters.empty() && state.best_parameters.size() != model_.parameter_count()) {
+        throw std::invalid_argument("trainer: the state's best parameters hold " +
+                                    std::to_string(state.best_parameters.size()) + " values, the model " +
+                                    std::to_string(model_.parameter_count()));
+    }
+    best_metric_ = state.best_metric;
+    best_epoch_ = state.best_epoch;
+    epochs_without_improvement_ = state.epochs_without_improvement;
+    stopped_early_ = state.stopped_early;
+    best_parameters_ = state.best_parameters;
 }
 
 template <class T>
@@ -157,6 +217,15 @@ void Trainer<T>::synchronise_ranks(const DataSetView<T>& train, const DataSetVie
     s.position = counters[2];
     broadcast_string(comm, s.epoch_rng, 0);
     broadcast_string(comm, s.rng, 0);
+    std::uint64_t stopping[] = {s.best_epoch, s.epochs_without_improvement, s.stopped_early,
+                                s.best_parameters.size()};
+    comm.broadcast(stopping, sizeof stopping, 0);
+    comm.broadcast(&s.best_metric, sizeof s.best_metric, 0);
+    s.best_epoch = stopping[0];
+    s.epochs_without_improvement = stopping[1];
+    s.stopped_early = stopping[2] != 0;
+    s.best_parameters.resize(stopping[3]);
+    comm.broadcast(s.best_parameters.data(), s.best_parameters.size() * sizeof(double), 0);
     restore(s);
 }
 
@@ -216,6 +285,10 @@ template <class T>
 void Trainer<T>::fit(const DataSetView<T>& train, const DataSetView<T>* validation) {
     validate(train, "training");
     if (validation) validate(*validation, "validation");
+    if (options_.patience > 0 && !validation) {
+        throw std::invalid_argument("trainer: early stopping (patience " + std::to_string(options_.patience) +
+                                    ") needs a validation set to monitor");
+    }
     const std::size_t n = train.rows();
     const std::size_t batch = options_.batch_size;
     if (options_.drop_last && n < batch) {
@@ -329,6 +402,7 @@ void Trainer<T>::fit(const DataSetView<T>& train, const DataSetView<T>* validati
         if (validation) {
             e.has_validation = true;
             e.validation = evaluate(*validation);
+            if (options_.patience > 0) early_stopping_says_stop(e);  // sets stopped_early_, which ends the loop
         }
         if (on_epoch) on_epoch(e);
     }

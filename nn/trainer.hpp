@@ -75,6 +75,15 @@ struct TrainOptions {
     // When > 0: each step's summed gradient is clipped to this global 2-norm
     // before the update (clip_grad_norm.hpp, torch.nn.utils.clip_grad_norm_).
     double clip_grad_norm = 0;
+    // Early stopping (needs a validation set): when patience > 0, training
+    // stops after `patience` epochs in which `monitor` ("val_loss", lower is
+    // better, or "val_accuracy", higher) did not improve by more than
+    // min_delta on the best so far, and the best epoch's parameters are
+    // restored (unless restore_best is false).
+    std::size_t patience = 0;
+    std::string monitor = "val_loss";
+    double min_delta = 0;
+    bool restore_best = true;
 };
 
 struct StepInfo {
@@ -107,6 +116,10 @@ struct EpochInfo {
     double seconds = 0;     // training time of the epoch (evaluation excluded)
     double samples_per_s = 0;
     double lr = 0;
+    // Early stopping: this epoch ended training, and the parameters are the
+    // best epoch's (best_epoch, 1-based) when restore_best.
+    bool stopped_early = false;
+    std::size_t best_epoch = 0;
 };
 
 struct TrainerState {
@@ -115,6 +128,14 @@ struct TrainerState {
     std::size_t position = 0;  // rows consumed in the current epoch
     std::string epoch_rng;     // Rng state before the current epoch's shuffle
     std::string rng;           // Rng state now
+    // Early stopping: the best monitored value, its epoch (1-based), epochs
+    // since, whether training stopped, and the best parameters (as doubles,
+    // exact for either dtype; empty until an epoch was evaluated).
+    double best_metric = std::numeric_limits<double>::quiet_NaN();
+    std::size_t best_epoch = 0;
+    std::size_t epochs_without_improvement = 0;
+    bool stopped_early = false;
+    std::vector<double> best_parameters;
 };
 
 template <class T>
@@ -183,7 +204,13 @@ private:
     Matrix<T> batch_x_;
     Matrix<T> batch_rows_;
     std::vector<std::int64_t> batch_labels_;
+    // Early stopping (patience > 0): returns whether training stops after epoch `e`.
+    bool early_stopping_says_stop(EpochInfo& e);
     std::vector<T> accumulated_;  // the sum of the earlier micro-batches' gradients
+    double best_metric_ = std::numeric_limits<double>::quiet_NaN();
+    std::size_t best_epoch_ = 0, epochs_without_improvement_ = 0;
+    bool stopped_early_ = false;
+    std::vector<double> best_parameters_;
     Communicator* comm_ = nullptr;
     double allreduce_seconds_ = 0;
 };

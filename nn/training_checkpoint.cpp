@@ -100,6 +100,15 @@ void save_training_checkpoint(const std::string& path, const Layer<T>& model, co
     arrays.emplace_back(trainer_prefix + "rng", text_array(state.rng));
     arrays.emplace_back(trainer_prefix + "epoch_rng", text_array(state.epoch_rng));
     arrays.emplace_back(trainer_prefix + "config", text_array(config));
+    if (!state.best_parameters.empty()) {  // early stopping's memory
+        arrays.emplace_back(trainer_prefix + "best_metric", make_npy(&state.best_metric, {1}));
+        arrays.emplace_back(trainer_prefix + "best_epoch", counter_array(state.best_epoch));
+        arrays.emplace_back(trainer_prefix + "epochs_without_improvement",
+                            counter_array(state.epochs_without_improvement));
+        arrays.emplace_back(trainer_prefix + "stopped_early", counter_array(state.stopped_early ? 1 : 0));
+        arrays.emplace_back(trainer_prefix + "best_parameters",
+                            make_npy(state.best_parameters.data(), {state.best_parameters.size()}));
+    }
     write_npz(path, arrays);
 }
 
@@ -130,6 +139,20 @@ TrainerState load_training_checkpoint(const std::string& path, Layer<T>& model, 
     state.position = read_counter(arrays, trainer_prefix + "position", path);
     state.rng = read_text(arrays, trainer_prefix + "rng", path);
     state.epoch_rng = read_text(arrays, trainer_prefix + "epoch_rng", path);
+    if (find_array(arrays, trainer_prefix + "best_parameters") != nullptr) {
+        state.best_parameters = to_vector<double>(require_key(arrays, trainer_prefix + "best_parameters", path));
+        if (state.best_parameters.size() != model.parameter_count()) {
+            throw std::runtime_error(path + ": trainer.best_parameters holds " +
+                                     std::to_string(state.best_parameters.size()) + " values, the model has " +
+                                     std::to_string(model.parameter_count()) + " parameters");
+        }
+        const std::vector<double> metric = to_vector<double>(require_key(arrays, trainer_prefix + "best_metric", path));
+        if (metric.size() != 1) throw std::runtime_error(path + ": trainer.best_metric must hold one value");
+        state.best_metric = metric[0];
+        state.best_epoch = read_counter(arrays, trainer_prefix + "best_epoch", path);
+        state.epochs_without_improvement = read_counter(arrays, trainer_prefix + "epochs_without_improvement", path);
+        state.stopped_early = read_counter(arrays, trainer_prefix + "stopped_early", path) != 0;
+    }
     try {
         optimizer.load_state(optimizer_state);  // checks everything before changing anything
     } catch (const std::exception& e) {

@@ -4,6 +4,9 @@
 //   "optimizer.<name>"           the optimizer's state arrays (step, buffers)
 //   "trainer.epoch|step|position" counters (uint64)
 //   "trainer.rng", "trainer.epoch_rng"  the shuffling Rng's state (text bytes)
+//   "trainer.best_*"             early stopping's memory, when it has one: the
+//                                best metric and epoch, epochs since, whether it
+//                                stopped, and the best parameters (float64)
 //   "trainer.config"             what the run was: its settings, one "key=value"
 //                                per line (model, dtype, optimizer and its
 //                                hyperparameters, batch size, seed, data shapes ...),

@@ -3,6 +3,7 @@
 // exit status, never a crash or a stack trace.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -161,6 +162,33 @@ TEST_CASE("--lr-schedule: each epoch's lr in the log; a resumed run keeps the sc
     check_fails(run_vecnn(train_args(dir) + " --lr-schedule multistep"), {"multistep", "milestones"});
     check_fails(run_vecnn(train_args(dir) + " --lr-schedule cosine --eta-min -1"), {"eta_min -1"});
     check_fails(run_vecnn(train_args(dir) + " --lr-schedule warmup"), {"--lr-schedule", "warmup"});
+}
+
+TEST_CASE("--patience: stops early on a validation set that gets worse; a resumed run stops at the same place") {
+    TempDir dir("cli");
+    write_data(dir);
+    // Validation labels shifted by one class: the better the model fits, the worse the validation loss.
+    std::vector<std::int64_t> shifted(120);
+    for (std::size_t i = 0; i < shifted.size(); ++i) shifted[i] = static_cast<std::int64_t>((i + 1) % 3);
+    write_npy(dir / "yshift.npy", make_npy(shifted.data(), {shifted.size()}));
+    const std::string common = train_args(dir) + " --lr 0.1 --momentum 0.9 --batch-size 16 --seed 2 --val-x '" +
+                               (dir / "x.npy") + "' --val-y '" + (dir / "yshift.npy") + "' --patience 2";
+    const auto straight = run_vecnn(common + " --epochs 40 --log-json '" + (dir / "log.jsonl") + "' --save '" +
+                                    (dir / "straight.npz") + "'");
+    INFO(straight.err);
+    REQUIRE(straight.status == 0);
+    const std::string log = test::slurp(dir / "log.jsonl");
+    const std::size_t epochs = static_cast<std::size_t>(std::count(log.begin(), log.end(), '\n'));
+    CHECK(epochs >= 3);
+    CHECK(epochs < 40);
+    REQUIRE(run_vecnn(common + " --epochs 2 --resume '" + (dir / "run") + "'").status == 0);
+    const auto resumed = run_vecnn(common + " --epochs 40 --resume '" + (dir / "run") + "' --save '" +
+                                   (dir / "resumed.npz") + "'");
+    INFO(resumed.err);
+    REQUIRE(resumed.status == 0);
+    CHECK(test::slurp(dir / "straight.npz") == test::slurp(dir / "resumed.npz"));
+    check_fails(run_vecnn(train_args(dir) + " --patience 3"), {"early stopping", "validation"});
+    check_fails(run_vecnn(train_args(dir) + " --patience 3 --monitor loss"), {"--monitor", "loss"});
 }
 
 TEST_CASE("--resume: 1 epoch, stop, resume to 2 epochs == 2 epochs straight, bit for bit") {

@@ -251,7 +251,7 @@ TEST_CASE("a checkpoint from another run is refused, naming the file") {
     const auto path = (std::filesystem::temp_directory_path() / "vecnn_test_resume_cfg.npz").string();
     auto model = build_model<double>(kSpec, 3);
     SGD<double> sgd(*model, SgdOptions{0.1, 0.9});
-    save_training_checkpoint(path, *model, sgd, TrainerState{0, 0, 0, "", ""}, "run A");
+    save_training_checkpoint(path, *model, sgd, TrainerState{}, "run A");
     try {
         load_training_checkpoint(path, *model, sgd, "run B");
         FAIL("expected an error");
@@ -351,4 +351,66 @@ TEST_CASE("clip_grad_norm: the global 2-norm over every parameter, scaled as tor
     CHECK(steps == 3);
     options.clip_grad_norm = -1;
     test::check_invalid_argument([&] { Trainer<double>(*net, loss, sgd, options); }, {"clip_grad_norm -1"});
+}
+
+TEST_CASE("early stopping: stops after `patience` epochs without improvement, keeps the best epoch, resumes exactly") {
+    Rng rng(8);
+    const Matrix<double> x = test::random_matrix<double>(40, 2, rng);
+    std::vector<std::int64_t> train_labels(40), val_labels(40);
+    for (std::size_t i = 0; i < 40; ++i) {
+        train_labels[i] = x(i, 0) > 0 ? 1 : 0;
+        val_labels[i] = 1 - train_labels[i];  // the better the fit, the worse the validation loss
+    }
+    const auto train = DataSetView<double>::with_labels(x, train_labels);
+    const auto val = DataSetView<double>::with_labels(x, val_labels);
+    struct Run {
+        std::vector<double> parameters;
+        std::size_t epochs = 0, best_epoch = 0;
+        bool stopped = false;
+    };
+    auto run = [&](std::size_t epochs, std::size_t patience, const TrainerState* from, TrainerState* to) {
+        auto model = build_model<double>("linear(2,4),tanh,linear(4,2)", 5);
+        CrossEntropy<double> loss;
+        SGD<double> sgd(*model, SgdOptions{0.5, 0.9});
+        TrainOptions options;
+        options.batch_size = 8;
+        options.epochs = epochs;
+        options.seed = 3;
+        options.patience = patience;
+        Trainer<double> trainer(*model, loss, sgd, options);
+        if (from) trainer.restore(*from);
+        Run r;
+        trainer.on_epoch = [&](const EpochInfo& e) {
+            r.epochs = e.epoch;
+            r.best_epoch = e.best_epoch;
+            r.stopped = r.stopped || e.stopped_early;
+        };
+        trainer.fit(train, &val);
+        if (to) *to = trainer.state();
+        r.parameters.assign(model->parameter_data(), model->parameter_data() + model->parameter_count());
+        return r;
+    };
+    const Run stopped = run(50, 2, nullptr, nullptr);
+    CHECK(stopped.stopped);
+    CHECK(stopped.epochs < 50);
+    CHECK(stopped.epochs == stopped.best_epoch + 2);
+    // The parameters kept are those a run of exactly best_epoch epochs ends with.
+    const Run best = run(stopped.best_epoch, 0, nullptr, nullptr);
+    CHECK(stopped.parameters == best.parameters);
+    // Resumed after 2 epochs: stops at the same epoch with the same parameters.
+    TrainerState middle;
+    run(2, 2, nullptr, &middle);
+    const Run resumed = run(50, 2, &middle, nullptr);
+    CHECK(resumed.epochs == stopped.epochs);
+    CHECK(resumed.parameters == stopped.parameters);
+
+    auto model = build_model<double>("linear(2,2)", 1);
+    CrossEntropy<double> loss;
+    SGD<double> sgd(*model, SgdOptions{0.1});
+    TrainOptions options;
+    options.patience = 2;
+    Trainer<double> trainer(*model, loss, sgd, options);
+    test::check_invalid_argument([&] { trainer.fit(train); }, {"early stopping", "validation set"});
+    options.monitor = "loss";
+    test::check_invalid_argument([&] { Trainer<double>(*model, loss, sgd, options); }, {"monitor 'loss'"});
 }

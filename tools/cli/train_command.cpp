@@ -39,6 +39,9 @@ struct TrainArgs {
     std::size_t batch_size = 64, accumulate = 1, epochs = 1, steps = 0;
     double clip_grad_norm = 0;
     LrScheduleOptions schedule;
+    std::size_t patience = 0;
+    std::string monitor = "val_loss";
+    double min_delta = 0;
     bool no_shuffle = false, drop_last = false;
     std::uint64_t seed = 0;
     std::string init, init_scheme = "default", save, resume, dump_grads, log_json;
@@ -72,6 +75,10 @@ std::string run_settings(const TrainArgs& a, const Layer<T>& model, const Loss<T
                     "\noptimizer=" + a.optimizer + "\nlr=" + format_number(optimizer.lr());
     for (const auto& [key, value] : optimizer.settings()) s += "\n" + key + "=" + value;
     if (a.clip_grad_norm > 0) s += "\nclip_grad_norm=" + format_number(a.clip_grad_norm);
+    if (a.patience > 0) {
+        s += "\npatience=" + std::to_string(a.patience) + "\nmonitor=" + a.monitor +
+             "\nmin_delta=" + format_number(a.min_delta);
+    }
     if (a.schedule.kind != "none") s += "\nlr_schedule=" + LrSchedule(a.schedule, optimizer.lr()).describe();
     if (ranks > 1) s += "\nranks=" + std::to_string(ranks);  // another rank count splits every step differently
     s += "\nbatch_size=" + std::to_string(a.batch_size) + "\naccumulate=" + std::to_string(a.accumulate) +
@@ -120,6 +127,9 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
     options.drop_last = a.drop_last;
     options.seed = a.seed;
     options.clip_grad_norm = a.clip_grad_norm;
+    options.patience = a.patience;
+    options.monitor = a.monitor;
+    options.min_delta = a.min_delta;
     Trainer<T> trainer(*model, *loss, *optimizer, options);
     const LrSchedule schedule(a.schedule, optimizer->lr());  // checks the options before any work
     if (a.schedule.kind != "none") trainer.lr_at_epoch = [&schedule](std::size_t e) { return schedule.lr_at(e); };
@@ -173,6 +183,15 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
         std::fputs(summarize(*model, train.view.features.cols()).table().c_str(), stdout);
     }
     trainer.fit(train.view, val ? &val->view : nullptr);
+    if (a.patience > 0 && !a.quiet && lead) {
+        const TrainerState state = trainer.state();
+        if (state.stopped_early) {
+            std::printf("early stopping after epoch %zu: %s did not improve for %zu epochs; the parameters of epoch "
+                        "%zu (%s %g) are kept\n",
+                        trainer.epoch(), a.monitor.c_str(), a.patience, state.best_epoch, a.monitor.c_str(),
+                        state.best_metric);
+        }
+    }
     if (!checkpoint.empty()) save_training_checkpoint(checkpoint, *model, *optimizer, trainer.state(), config);
     if (!a.save.empty() && lead) {
         save_parameters(*model, a.save);
@@ -239,6 +258,14 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--end-factor", a->schedule.end_factor, "linear: lr factor at the end (default 1)");
     cmd->add_option("--total-iters", a->schedule.total_iters, "linear: epochs of the warm-up (default 5)")
         ->check(whole_number(1, kMaxCount));
+    cmd->add_option("--patience", a->patience,
+                    "early stopping: stop after this many epochs without improvement of --monitor on the "
+                    "validation set, keeping the best epoch's parameters (needs --val-x/--val-y)")
+        ->check(whole_number(1, kMaxCount));
+    cmd->add_option("--monitor", a->monitor, "early stopping's metric: val_loss (default) | val_accuracy")
+        ->check(CLI::IsMember({"val_loss", "val_accuracy"}));
+    cmd->add_option("--min-delta", a->min_delta, "early stopping: the smallest change that counts as improvement")
+        ->check(finite_number(0, 1e30));
     cmd->add_flag("--no-shuffle", a->no_shuffle, "take rows in order instead of reshuffling every epoch");
     cmd->add_flag("--drop-last", a->drop_last, "drop an epoch's last partial batch");
     cmd->add_option("--seed", a->seed, "seed for initialisation and shuffling")->check(whole_number(0, UINT64_MAX));
