@@ -586,32 +586,20 @@ template <class T>
 T bce_with_logits(ConstView<T> logits, ConstView<T> targets, ConstView<T> pos_weight, bool weighted) {
     require_same_shape("bce_with_logits", "logits", logits.shape, "targets", targets.shape);
     detail::check_row("bce_with_logits", pos_weight.shape, logits.shape);
-    auto loss = [](auto x, auto t) {
-        using std::exp;
-        using std::log;
-        using xsimd::exp;
-        using xsimd::log;
-        const auto m = xsimd::max(-x, decltype(x)(T(0)));
-        return (T(1) - t) * x + m + log(exp(-m) + exp(-x - m));
-    };
-    if (!weighted) {
-        return sum_of_terms(logits.data, targets.data, logits.size(), [&](auto x, auto t) {
-            if constexpr (std::is_arithmetic<decltype(x)>::value) {
-                const T m = -x > T(0) ? -x : T(0);
-                return (T(1) - t) * x + m + std::log(std::exp(-m) + std::exp(-x - m));
-            } else {
-                return loss(x, t);
-            }
-        });
-    }
+    // A scalar loop over rows and columns (pos_weight is a row): xsimd's
+    // batch log does not compile with GCC 12 at -O0 on AVX-512 (its integer
+    // select casts a batch where an intrinsic macro wants a vector type).
     T total = 0;
     const std::size_t cols = logits.cols();
     for (std::size_t r = 0; r < logits.rows(); ++r) {
+        const T* xr = logits.data + r * cols;
+        const T* tr = targets.data + r * cols;
         for (std::size_t c = 0; c < cols; ++c) {
-            const T x = logits.data[r * cols + c], t = targets.data[r * cols + c];
+            const T x = xr[c], t = tr[c];
             const T m = -x > T(0) ? -x : T(0);
-            const T log_weight = (pos_weight.data[c] - T(1)) * t + T(1);
-            total += (T(1) - t) * x + log_weight * (std::log(std::exp(-m) + std::exp(-x - m)) + m);
+            const T log_term = std::log(std::exp(-m) + std::exp(-x - m));
+            total += weighted ? (T(1) - t) * x + ((pos_weight.data[c] - T(1)) * t + T(1)) * (log_term + m)
+                              : (T(1) - t) * x + m + log_term;
         }
     }
     return total;
