@@ -18,9 +18,11 @@
 #include "vecnn/nn/activations.hpp"
 #include "vecnn/nn/checkpoint.hpp"
 #include "vecnn/nn/clip_grad_norm.hpp"
+#include "vecnn/nn/conv2d.hpp"
 #include "vecnn/nn/communicator.hpp"
 #include "vecnn/nn/dataset_view.hpp"
 #include "vecnn/nn/finite_check.hpp"
+#include "vecnn/nn/flatten.hpp"
 #include "vecnn/nn/gradcheck.hpp"
 #include "vecnn/nn/init_scheme.hpp"
 #include "vecnn/nn/layer.hpp"
@@ -31,6 +33,7 @@
 #include "vecnn/nn/logger.hpp"
 #include "vecnn/nn/loss.hpp"
 #include "vecnn/nn/lr_schedule.hpp"
+#include "vecnn/nn/max_pool2d.hpp"
 #include "vecnn/nn/model_spec.hpp"
 #include "vecnn/nn/model_summary.hpp"
 #include "vecnn/nn/mpi_communicator.hpp"
@@ -40,6 +43,7 @@
 #include "vecnn/nn/training_checkpoint.hpp"
 #include "vecnn/nn/training_log.hpp"
 #include "vecnn/nn/twin_layer.hpp"
+#include "vecnn/nn/window2d.hpp"
 
 // data/: data sets, generators and file formats
 #include "vecnn/data/csv.hpp"

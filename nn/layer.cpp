@@ -19,9 +19,18 @@ std::size_t ParameterInfo::size() const {
 
 Shape ParameterInfo::matrix_shape() const {
     if (dims.size() == 1) return Shape{1, dims[0]};
-    if (dims.size() == 2) return Shape{dims[0], dims[1]};
-    return Shape{1, size()};
+    if (dims.empty() || dims[0] == 0) return Shape{1, size()};
+    return Shape{dims[0], size() / dims[0]};
 }
+
+std::size_t sample_size(const SampleShape& shape) {
+    std::size_t n = 1;
+    for (std::size_t d : shape) {
+        if (__builtin_mul_overflow(n, d, &n)) throw std::length_error("sample shape " + shape_string(shape) + " overflows");
+    }
+    return shape.empty() ? 0 : n;
+}
+
 
 template <class T>
 std::size_t Layer<T>::output_features(std::size_t in) const {
@@ -31,6 +40,19 @@ std::size_t Layer<T>::output_features(std::size_t in) const {
                                     std::to_string(in));
     }
     return in;
+}
+
+template <class T>
+SampleShape Layer<T>::input_shape() const {
+    const std::size_t n = input_features();
+    return n == 0 ? SampleShape{} : SampleShape{n};
+}
+
+template <class T>
+SampleShape Layer<T>::output_shape(const SampleShape& in) const {
+    const std::size_t width = sample_size(in);
+    const std::size_t out = output_features(width);
+    return out == width ? in : SampleShape{out};
 }
 
 template <class T>

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "vecnn/data/npy.hpp"
 #include "vecnn/tensor/engine.hpp"
 #include "vecnn/tensor/matrix.hpp"
 
@@ -31,8 +32,15 @@ struct ParameterInfo {
     std::vector<std::size_t> dims;
     std::size_t offset = 0;
     std::size_t size() const;
-    Shape matrix_shape() const;  // 1-D {n} is viewed as (1, n)
+    Shape matrix_shape() const;  // 1-D {n} is viewed as (1, n); N-D {a, b, ...} as (a, b * ...)
 };
+
+// The shape of one sample as the layers see it, PyTorch's order without the
+// batch dimension: {features} for rows of a Linear, {channels, height, width}
+// for images (a row holds them in that order, NCHW). Empty: not known.
+using SampleShape = std::vector<std::size_t>;
+std::size_t sample_size(const SampleShape& shape);   // the product, the row width
+// Written as shape_string (data/npy.hpp) writes it.
 
 template <class T>
 class Layer {
@@ -69,6 +77,20 @@ public:
     // (the model summary). Default: one per output element, as an
     // elementwise layer does; layers with products override it.
     virtual double forward_flops(std::size_t in) const { return static_cast<double>(output_features(in)); }
+
+    // ---- sample shapes (images) ----
+    // The shape of a sample the layer takes: {input_features()} by default,
+    // empty when it takes any width; (C, H, W) for convolution and pooling.
+    virtual SampleShape input_shape() const;
+    // The shape it gives for a sample of shape `in`. Default: `in` itself when
+    // the width does not change (elementwise layers keep an image's shape),
+    // else {output_features}: a Linear takes the flattened row.
+    virtual SampleShape output_shape(const SampleShape& in) const;
+
+    // ---- training and evaluation modes (torch.nn.Module.train()/eval()) ----
+    // Only layers that behave differently in training (Dropout) look at it.
+    virtual void set_training(bool training) { training_ = training; }
+    bool training() const { return training_; }
 
     // ---- parameters ----
     const std::vector<ParameterInfo>& parameters() const { return parameters_; }
@@ -118,6 +140,7 @@ protected:
     View<T> stored_gradient(std::size_t i);
 
     Engine engine_ = Engine::vectorized;
+    bool training_ = true;
 
 private:
     std::vector<ParameterInfo> parameters_;

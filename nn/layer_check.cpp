@@ -185,8 +185,8 @@ LayerCheckReport check_layer(Layer<double>& layer, const LayerCheckOptions& opti
 }
 
 LayerCheckReport check_layer(const std::string& spec, const LayerCheckOptions& options) {
-    auto model = build_model<double>(spec, options.seed);
-    auto model_f = build_model<float>(spec, options.seed);  // the same draws, rounded to float
+    auto model = build_model<double>(spec, options.seed, options.input_shape);
+    auto model_f = build_model<float>(spec, options.seed, options.input_shape);  // the same draws, rounded to float
     LayerCheckReport report;
     report.layer = model->describe();
     const std::size_t features = input_width(*model, options);

@@ -27,6 +27,7 @@ struct LayerCheckOptions {
     std::vector<std::size_t> gradcheck_batches{1, 5};       // rows of the finite-difference checks
     std::vector<std::size_t> agreement_batches{1, 5, 33};  // rows of the engine comparisons
     std::size_t features = 19;  // input width for a layer that takes any width
+    SampleShape input_shape;    // (C, H, W) for a spec that starts with conv2d or maxpool2d; else empty
     double input_scale = 2;     // inputs uniform in [-input_scale, input_scale]
     double double_rtol = 1e-10;
     double float_rtol = 1e-4;

@@ -6,7 +6,10 @@
 #include <stdexcept>
 
 #include "vecnn/nn/activations.hpp"
+#include "vecnn/nn/conv2d.hpp"
+#include "vecnn/nn/flatten.hpp"
 #include "vecnn/nn/linear.hpp"
+#include "vecnn/nn/max_pool2d.hpp"
 
 namespace vecnn {
 namespace {
@@ -49,6 +52,27 @@ std::vector<Entry> builtin_layers() {
         return std::make_unique<Softplus<decltype(scalar)>>(argument(spec, 0, "beta", 1.0),
                                                             argument(spec, 1, "threshold", 20.0));
     };
+    // Images: the sample shape (C, H, W) comes from the layers before or the model's input shape.
+    auto conv2d = [](const LayerSpec& spec, auto scalar) {
+        spec.expect(3, 5, {"stride", "s", "padding", "p"});
+        const std::size_t in = spec.size(0, "in_channels"), out = spec.size(1, "out_channels");
+        const std::size_t kernel = spec.size(2, "kernel");
+        const std::size_t stride = spec.count(3, {"stride", "s"}, 1), padding = spec.count(4, {"padding", "p"}, 0);
+        if (stride == 0) throw std::invalid_argument("stride must be positive");
+        const SampleShape& shape = spec.input_shape();
+        if (shape.size() == 3 && shape[0] != in) {
+            throw std::invalid_argument("takes " + std::to_string(in) + " channels but its input " + shape_string(shape) +
+                                        " has " + std::to_string(shape[0]));
+        }
+        return std::make_unique<Conv2d<decltype(scalar)>>(shape, out, kernel, stride, padding, spec.rng());
+    };
+    auto maxpool2d = [](const LayerSpec& spec, auto scalar) {
+        spec.expect(1, 3, {"stride", "s", "padding", "p"});
+        const std::size_t kernel = spec.size(0, "kernel");
+        const std::size_t stride = spec.count(1, {"stride", "s"}, kernel), padding = spec.count(2, {"padding", "p"}, 0);
+        if (stride == 0) throw std::invalid_argument("stride must be positive");
+        return std::make_unique<MaxPool2d<decltype(scalar)>>(spec.input_shape(), kernel, stride, padding);
+    };
     return {entry("linear", "linear(in,out)", linear),
             plain<ReLU>("relu"),
             plain<Sigmoid>("sigmoid"),
@@ -57,7 +81,10 @@ std::vector<Entry> builtin_layers() {
             plain<LogSoftmax>("log_softmax"),
             entry("leaky_relu", "leaky_relu(slope=0.01)", leaky_relu),
             plain<GELU>("gelu"),
-            entry("softplus", "softplus(beta=1,threshold=20)", softplus)};
+            entry("softplus", "softplus(beta=1,threshold=20)", softplus),
+            entry("conv2d", "conv2d(in,out,kernel,stride=1,padding=0)", conv2d),
+            entry("maxpool2d", "maxpool2d(kernel,stride=kernel,padding=0)", maxpool2d),
+            plain<Flatten>("flatten")};
 }
 
 struct Registry {

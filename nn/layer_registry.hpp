@@ -1,7 +1,11 @@
 // The layer registry: which model-spec names build which layers. build_model
 // (model_spec.hpp), and with it the CLI, the examples and check_layer, look
 // every token up here. The built-in layers are registered from the start:
-//   linear(in,out)  relu  sigmoid  tanh  softmax
+//   linear(in,out)  relu  sigmoid  tanh  softmax  log_softmax  leaky_relu(slope)
+//   gelu  softplus(beta,threshold)  conv2d(in,out,kernel,stride,padding)
+//   maxpool2d(kernel,stride,padding)  flatten  dropout(p)
+// A factory that needs the shape of its input samples (conv2d) reads
+// LayerSpec::input_shape().
 // Register your own before building a model that uses it:
 //
 //   vecnn::register_layer("swish", "swish(beta)", [](const vecnn::LayerSpec& spec, auto scalar) {

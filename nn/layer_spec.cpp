@@ -27,15 +27,16 @@ std::vector<std::string> split_arguments(const std::string& args) {
     }
 }
 
-std::size_t parse_size(const std::string& v, const std::string& what) {
-    if (v.empty() || v.size() > 9) throw std::invalid_argument(what + ": sizes must be positive integers below 10^9");
+std::size_t parse_size(const std::string& v, const std::string& what, bool zero_allowed = false) {
+    const char* kind = zero_allowed ? "non-negative integer" : "positive integer";
+    if (v.empty() || v.size() > 9) throw std::invalid_argument(what + ": expected a " + kind + " below 10^9, got '" + v + "'");
     for (char c : v) {
         if (!std::isdigit(static_cast<unsigned char>(c))) {
-            throw std::invalid_argument(what + ": '" + v + "' is not a positive integer");
+            throw std::invalid_argument(what + ": '" + v + "' is not a " + kind);
         }
     }
     const std::size_t n = std::stoul(v);
-    if (n == 0) throw std::invalid_argument(what + ": sizes must be positive, got 0");
+    if (n == 0 && !zero_allowed) throw std::invalid_argument(what + ": sizes must be positive, got 0");
     return n;
 }
 
@@ -52,7 +53,10 @@ double parse_number(const std::string& v, const std::string& what) {
 }  // namespace
 
 LayerSpec::LayerSpec(std::string text, std::size_t position, Rng& rng)
-    : text_(std::move(text)), position_(position), rng_(&rng) {
+    : LayerSpec(std::move(text), position, rng, {}) {}
+
+LayerSpec::LayerSpec(std::string text, std::size_t position, Rng& rng, std::vector<std::size_t> input_shape)
+    : text_(std::move(text)), position_(position), rng_(&rng), input_shape_(std::move(input_shape)) {
     if (text_.empty()) throw std::invalid_argument("empty layer (a comma too many?)");
     const std::size_t open = text_.find('(');
     name_ = text_.substr(0, open);
@@ -116,6 +120,22 @@ std::size_t LayerSpec::size(const std::string& key, std::size_t fallback) const 
 
 double LayerSpec::number(const std::string& key, double fallback) const {
     return has(key) ? parse_number(named_value(key), key) : fallback;
+}
+
+std::size_t LayerSpec::count(std::size_t i, std::initializer_list<const char*> keys, std::size_t fallback) const {
+    const char* given = nullptr;
+    for (const char* key : keys) {
+        if (!has(key)) continue;
+        if (given) throw std::invalid_argument(std::string("give '") + given + "' or '" + key + "', not both");
+        given = key;
+    }
+    const std::string what = *keys.begin();
+    if (i < positional_.size()) {
+        if (given) throw std::invalid_argument(what + " given twice (argument " + std::to_string(i + 1) + " and '" + given + "')");
+        positional_read_[i] = true;
+        return parse_size(positional_[i], what, true);
+    }
+    return given ? parse_size(named_value(given), what, true) : fallback;
 }
 
 void LayerSpec::expect(std::size_t min_positional, std::size_t max_positional,

@@ -1,7 +1,7 @@
 // LayerSpec: one layer token of a model spec, parsed, as a layer's factory
 // sees it (layer_registry.hpp). A token is a name, optionally followed by
 // arguments in parentheses, positional first, then key=value:
-//   relu    linear(784,256)    swish(1.5)    conv2d(1,8,3,p=1)
+//   relu    linear(784,256)    swish(1.5)    conv2d(1,8,3,padding=1)
 // Names are lowercase letters, digits and '_', starting with a letter.
 // The accessors check what they return and throw std::invalid_argument with
 // a short reason ("'a' is not a positive integer"); build_model adds the
@@ -25,11 +25,16 @@ public:
     // Parses `text` (whitespace already removed). `rng` is the model's
     // initialisation stream, which the layers of one model draw from in order.
     LayerSpec(std::string text, std::size_t position, Rng& rng);
+    // The same, for a layer whose input samples have `input_shape` (what the
+    // layers before give, or the model's input shape; empty when unknown).
+    LayerSpec(std::string text, std::size_t position, Rng& rng, std::vector<std::size_t> input_shape);
 
     const std::string& name() const { return name_; }  // "linear"
     const std::string& text() const { return text_; }  // "linear(784,256)"
     std::size_t position() const { return position_; }  // index in the model
     Rng& rng() const { return *rng_; }
+    // The shape of the samples this layer receives, e.g. {1, 28, 28}; empty when not known.
+    const std::vector<std::size_t>& input_shape() const { return input_shape_; }
 
     std::size_t argument_count() const { return positional_.size(); }  // positional ones
     // Positional argument i as a size: a positive integer below 10^9.
@@ -40,6 +45,9 @@ public:
     bool has(const std::string& key) const;
     std::size_t size(const std::string& key, std::size_t fallback) const;
     double number(const std::string& key, double fallback) const;
+    // A whole number that may be 0 (a padding): positional argument i when
+    // given, else the first of `keys` present (e.g. {"padding", "p"}; giving two is an error), else `fallback`.
+    std::size_t count(std::size_t i, std::initializer_list<const char*> keys, std::size_t fallback) const;
 
     // Throws unless there are between min_positional and max_positional
     // positional arguments and no named ones other than `keys`.
@@ -56,6 +64,7 @@ private:
     Rng* rng_;
     std::vector<std::string> positional_;
     std::vector<std::pair<std::string, std::string>> named_;
+    std::vector<std::size_t> input_shape_;
     mutable std::vector<bool> positional_read_;
     mutable std::vector<bool> named_read_;
 };

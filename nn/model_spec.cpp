@@ -73,15 +73,19 @@ std::vector<std::string> model_spec_tokens(const std::string& spec) {
 }
 
 template <class T>
-std::unique_ptr<Sequential<T>> build_model(const std::string& spec, std::uint64_t seed) {
+std::unique_ptr<Sequential<T>> build_model(const std::string& spec, std::uint64_t seed, const SampleShape& input_shape) {
     const std::vector<std::string> tokens = model_spec_tokens(spec);
+    if (!input_shape.empty() && sample_size(input_shape) == 0) {
+        throw std::invalid_argument("model spec '" + spec + "': input shape " + shape_string(input_shape) +
+                                    " has a zero dimension");
+    }
     Rng rng(seed);
     std::vector<LayerPtr<T>> layers;
-    std::size_t width = 0;  // features per row after the layers so far; 0 while no layer fixed it
+    SampleShape shape = input_shape;  // of the samples after the layers so far; empty while no layer fixed it
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         LayerPtr<T> layer;
         try {
-            layer = make_layer<T>(LayerSpec(tokens[i], i, rng));
+            layer = make_layer<T>(LayerSpec(tokens[i], i, rng, shape));
         } catch (const std::invalid_argument& e) {
             fail(spec, i, tokens[i], e.what());
         } catch (const std::length_error& e) {  // too large for the parameter memory limit
@@ -89,15 +93,17 @@ std::unique_ptr<Sequential<T>> build_model(const std::string& spec, std::uint64_
                                     "': " + e.what());
         }
         // Layers must chain: each takes the width the one before gives.
-        const std::size_t takes = layer->input_features();
+        const std::size_t takes = layer->input_features(), width = sample_size(shape);
         if (width != 0 && takes != 0 && takes != width) {
             fail(spec, i, tokens[i],
-                 "takes " + std::to_string(takes) + " features but the layer before gives " + std::to_string(width));
+                 "takes " + std::to_string(takes) + " features but " +
+                     (i == 0 ? "the input shape " + shape_string(shape) + " has " : "the layer before gives ") +
+                     std::to_string(width));
         }
-        if (width == 0) width = takes;
-        if (width != 0) {
+        if (shape.empty()) shape = layer->input_shape();
+        if (!shape.empty()) {
             try {
-                width = layer->output_features(width);
+                shape = layer->output_shape(shape);
             } catch (const std::invalid_argument& e) {
                 fail(spec, i, tokens[i], e.what());
             }
@@ -105,6 +111,11 @@ std::unique_ptr<Sequential<T>> build_model(const std::string& spec, std::uint64_
         layers.push_back(std::move(layer));
     }
     return std::make_unique<Sequential<T>>(std::move(layers));
+}
+
+template <class T>
+std::unique_ptr<Sequential<T>> build_model(const std::string& spec, std::uint64_t seed) {
+    return build_model<T>(spec, seed, SampleShape{});
 }
 
 template <class T>
@@ -117,8 +128,8 @@ SpecFeatures model_features(const Layer<T>& model) {
     return {inputs, model.output_features(inputs)};
 }
 
-SpecFeatures spec_features(const std::string& spec) {
-    const auto model = build_model<float>(spec);
+SpecFeatures spec_features(const std::string& spec, const SampleShape& input_shape) {
+    const auto model = build_model<float>(spec, 0, input_shape);
     try {
         return model_features<float>(*model);
     } catch (const std::invalid_argument& e) {
@@ -128,6 +139,8 @@ SpecFeatures spec_features(const std::string& spec) {
 
 template std::unique_ptr<Sequential<float>> build_model<float>(const std::string&, std::uint64_t);
 template std::unique_ptr<Sequential<double>> build_model<double>(const std::string&, std::uint64_t);
+template std::unique_ptr<Sequential<float>> build_model<float>(const std::string&, std::uint64_t, const SampleShape&);
+template std::unique_ptr<Sequential<double>> build_model<double>(const std::string&, std::uint64_t, const SampleShape&);
 template SpecFeatures model_features<float>(const Layer<float>&);
 template SpecFeatures model_features<double>(const Layer<double>&);
 

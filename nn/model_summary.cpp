@@ -29,6 +29,12 @@ std::string bytes(double n) {
     std::snprintf(text, sizeof text, u == 0 ? "%.0f %s" : "%.1f %s", n, units[u]);
     return text;
 }
+// (8, 14, 14) -> "8x14x14", (10,) -> "10"
+std::string shape_text(const SampleShape& shape) {
+    std::string s;
+    for (std::size_t d : shape) s += (s.empty() ? "" : "x") + std::to_string(d);
+    return s;
+}
 }  // namespace
 
 std::string ModelSummary::table() const {
@@ -37,11 +43,13 @@ std::string ModelSummary::table() const {
     std::snprintf(line, sizeof line, "%-4s %-28s %10s %12s %14s %14s\n", "#", "layer", "output", "parameters",
                   "FLOPs/sample", "activations");
     out += line;
-    std::snprintf(line, sizeof line, "%-4s %-28s %10zu %12s %14s %14s\n", "", "input", input_features, "", "", "");
+    std::snprintf(line, sizeof line, "%-4s %-28s %10s %12s %14s %14s\n", "", "input", shape_text(input_shape).c_str(),
+                  "", "", "");
     out += line;
     for (std::size_t i = 0; i < layers.size(); ++i) {
         const LayerSummary& l = layers[i];
-        std::snprintf(line, sizeof line, "%-4zu %-28s %10zu %12s %14s %14s\n", i, l.layer.c_str(), l.output_features,
+        std::snprintf(line, sizeof line, "%-4zu %-28s %10s %12s %14s %14s\n", i, l.layer.c_str(),
+                      shape_text(l.output_shape).c_str(),
                       grouped(static_cast<double>(l.parameters)).c_str(), grouped(l.flops_per_sample).c_str(),
                       bytes(static_cast<double>(l.activation_bytes_per_sample)).c_str());
         out += line;
@@ -67,12 +75,18 @@ ModelSummary summarize(const Sequential<T>& model, std::size_t input_features) {
         input_features = model.layer(0).input_features();
     }
     s.input_features = input_features;
+    // The model's own sample shape when the width is its own (images keep (C, H, W)), else flat rows.
+    const SampleShape own = model.input_shape();
+    s.input_shape = sample_size(own) == input_features ? own : SampleShape{input_features};
+    SampleShape shape = s.input_shape;
     std::size_t width = input_features;
     for (std::size_t i = 0; i < model.size(); ++i) {
         const Layer<T>& layer = model.layer(i);
         LayerSummary l;
         l.layer = layer.describe();
         l.output_features = layer.output_features(width);  // throws naming the widths when they do not fit
+        shape = layer.output_shape(shape);
+        l.output_shape = shape;
         l.parameters = layer.parameter_count();
         l.flops_per_sample = layer.forward_flops(width);
         l.activation_bytes_per_sample = l.output_features * sizeof(T);

@@ -15,6 +15,7 @@ namespace vecnn {
 struct LayerSummary {
     std::string layer;  // its model-spec token
     std::size_t output_features = 0;
+    SampleShape output_shape;  // (C, H, W) after image layers, else {output_features}
     std::size_t parameters = 0;
     double flops_per_sample = 0;
     std::size_t activation_bytes_per_sample = 0;
@@ -22,6 +23,7 @@ struct LayerSummary {
 
 struct ModelSummary {
     std::size_t input_features = 0;
+    SampleShape input_shape;
     std::vector<LayerSummary> layers;
     std::size_t parameters = 0;
     double flops_per_sample = 0;

@@ -100,6 +100,27 @@ std::size_t Sequential<T>::output_features(std::size_t in) const {
 }
 
 template <class T>
+SampleShape Sequential<T>::input_shape() const {
+    for (const auto& l : layers_) {
+        if (l->input_features() != 0) return l->input_shape();
+    }
+    return {};
+}
+
+template <class T>
+SampleShape Sequential<T>::output_shape(const SampleShape& in) const {
+    SampleShape shape = in;
+    for (const auto& l : layers_) shape = l->output_shape(shape);
+    return shape;
+}
+
+template <class T>
+void Sequential<T>::set_training(bool training) {
+    Layer<T>::set_training(training);
+    for (auto& l : layers_) l->set_training(training);
+}
+
+template <class T>
 const Matrix<T>& Sequential<T>::forward(ConstView<T> input) {
     if (layers_.empty()) throw std::logic_error("Sequential forward: the model has no layers");
     const Matrix<T>* x = &layers_[0]->forward(input);

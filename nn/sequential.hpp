@@ -37,6 +37,11 @@ public:
     // The first layer of fixed width (the layers before it keep the width), or 0.
     std::size_t input_features() const override;
     std::size_t output_features(std::size_t in) const override;  // through every layer
+    // The first layer's that fixes one (the layers before it keep the shape), or empty.
+    SampleShape input_shape() const override;
+    SampleShape output_shape(const SampleShape& in) const override;  // through every layer
+    // Every layer to training (true) or evaluation mode, as torch's model.train()/model.eval().
+    void set_training(bool training) override;
     const Matrix<T>& forward(ConstView<T> input) override;
     const Matrix<T>& backward(ConstView<T> output_gradient, bool need_input_gradient = true) override;
     void set_engine(Engine engine) override;

@@ -30,9 +30,10 @@ struct Setup {
 };
 
 template <class T>
-Setup<T> make_setup(const std::string& spec, std::size_t n, std::size_t in, std::size_t out) {
+Setup<T> make_setup(const std::string& spec, std::size_t n, std::size_t in, std::size_t out,
+                    const SampleShape& input_shape = {}) {
     Setup<T> s;
-    s.model = build_model<T>(spec, 1);
+    s.model = build_model<T>(spec, 1, input_shape);
     Rng rng(2);
     s.x = Matrix<T>::from_shape({n, in});
     for (auto& v : s.x) v = static_cast<T>(rng.uniform(-1, 1));
@@ -45,8 +46,9 @@ Setup<T> make_setup(const std::string& spec, std::size_t n, std::size_t in, std:
 // Allocations during epochs 2 and 3 of a Trainer run (epoch 1 sizes the buffers).
 template <class T>
 std::uint64_t trainer_allocations(const std::string& spec, std::size_t in, std::size_t out, Engine engine,
-                                  const std::string& loss_name, bool adam, bool shuffle, std::size_t accumulate) {
-    auto s = make_setup<T>(spec, 96, in, out);  // 96 rows, batch 32: every step has the same shape
+                                  const std::string& loss_name, bool adam, bool shuffle, std::size_t accumulate,
+                                  const SampleShape& input_shape = {}) {
+    auto s = make_setup<T>(spec, 96, in, out, input_shape);  // 96 rows, batch 32: every step has the same shape
     s.model->set_engine(engine);
     auto loss = make_loss<T>(loss_name);
     loss->set_engine(engine);
@@ -106,6 +108,10 @@ TEST_CASE("a steady-state training step allocates nothing: both engines, 1 and 2
                                                      "nll", adam, shuffle, 2) == 0);
                     CHECK(trainer_allocations<float>("linear(8,16),softplus,linear(16,16),leaky_relu,linear(16,4)",
                                                      8, 4, engine, "huber", adam, shuffle, 1) == 0);
+                    // Convolution, pooling and flatten (im2col and col2im buffers are kept).
+                    CHECK(trainer_allocations<float>(
+                              "conv2d(1,4,3,padding=1),relu,maxpool2d(2),conv2d(4,2,3,stride=2),flatten,linear(2,3)",
+                              64, 3, engine, "cross-entropy", adam, shuffle, 2, {1, 8, 8}) == 0);
                     for (const char* loss : {"bce-with-logits", "smooth-l1"}) {
                         CHECK(trainer_allocations<float>("linear(8,4)", 8, 4, engine, loss, adam, shuffle, 1) == 0);
                     }

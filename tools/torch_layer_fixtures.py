@@ -12,7 +12,10 @@ with the same arguments) and for float64 and float32, one text file
 `<name>.<f64|f32>.txt`: an input batch x (random values, and the places
 where the math changes: 0, tiny, large, the Softplus threshold), the
 output y = layer(x), an upstream gradient dy, and dx = dy^T dy/dx from
-autograd. Read by tests/test_activations_torch.cpp, no Python needed there.
+autograd. Read by tests/test_activations.cpp, no Python needed there.
+Image layers (conv2d, maxpool2d, flatten, and a small CNN) add their input
+shape, the parameters under their state_dict keys and the parameter
+gradients ("grad.<key>"); read by tests/test_conv.cpp.
 
 Format:
     # comment lines
@@ -58,6 +61,55 @@ def write(path, token, dtype, arrays):
             flat = t.detach().reshape(-1).tolist()
             f.write("array %s %d\n" % (name, len(flat)))
             f.writelines(fmt % v + "\n" for v in flat)
+
+
+# Image layers: name, vecnn spec, input shape (C, H, W), torch.nn.Sequential
+# with the same layers. The parameters travel in the fixture under their
+# state_dict keys, with their gradients ("grad.<key>").
+IMAGE_LAYERS = [
+    ("conv", "conv2d(2,3,3)", (2, 6, 7), lambda: torch.nn.Sequential(torch.nn.Conv2d(2, 3, 3))),
+    ("conv_stride_pad", "conv2d(2,4,3,stride=2,padding=1)", (2, 7, 6),
+     lambda: torch.nn.Sequential(torch.nn.Conv2d(2, 4, 3, stride=2, padding=1))),
+    ("conv_k1", "conv2d(3,2,1)", (3, 4, 5), lambda: torch.nn.Sequential(torch.nn.Conv2d(3, 2, 1))),
+    ("conv_k5_p2", "conv2d(1,2,5,p=2)", (1, 5, 5), lambda: torch.nn.Sequential(torch.nn.Conv2d(1, 2, 5, padding=2))),
+    ("maxpool", "maxpool2d(2)", (3, 6, 7), lambda: torch.nn.Sequential(torch.nn.MaxPool2d(2))),
+    ("maxpool_stride_pad", "maxpool2d(3,stride=2,padding=1)", (2, 7, 7),
+     lambda: torch.nn.Sequential(torch.nn.MaxPool2d(3, stride=2, padding=1))),
+    ("maxpool_ties", "maxpool2d(2,stride=1)", (2, 5, 5), lambda: torch.nn.Sequential(torch.nn.MaxPool2d(2, stride=1))),
+    ("cnn", "conv2d(1,4,3,padding=1),relu,maxpool2d(2),conv2d(4,3,3),tanh,flatten,linear(12,5)", (1, 8, 8),
+     lambda: torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                                 torch.nn.Conv2d(4, 3, 3), torch.nn.Tanh(), torch.nn.Flatten(),
+                                 torch.nn.Linear(12, 5))),
+]
+IMAGE_ROWS = 3
+
+
+def image_fixture(out, name, token, shape, make, dtype, suffix):
+    torch.manual_seed(11)
+    model = make().to(dtype)
+    g = torch.Generator().manual_seed(12)
+    x = torch.randn((IMAGE_ROWS,) + shape, generator=g, dtype=torch.float64)
+    if name.endswith("ties"):  # few distinct values: equal maxima in most windows
+        x = torch.randint(-2, 3, x.shape, generator=g).to(torch.float64)
+    x = x.to(dtype).requires_grad_(True)
+    y = model(x)
+    dy = torch.randn(y.shape, generator=g, dtype=torch.float64).to(dtype)
+    y.backward(dy)
+    fmt = "%.17g" if dtype == torch.float64 else "%.9g"
+    with open(os.path.join(out, "%s.%s.txt" % (name, suffix)), "w") as f:
+        f.write("# torch %s, torch.nn.Sequential on x; dx and the parameter gradients by autograd from dy\n"
+                % torch.__version__)
+        f.write("spec %s\n" % token)
+        f.write("input_shape %s\n" % ",".join(str(d) for d in shape))
+        f.write("dtype %s\n" % ("float64" if dtype == torch.float64 else "float32"))
+        f.write("rows %d\n" % IMAGE_ROWS)
+        arrays = [("x", x), ("y", y), ("dy", dy), ("dx", x.grad)]
+        for key, p in model.state_dict(keep_vars=True).items():
+            arrays += [(key, p), ("grad." + key, p.grad)]
+        for array, v in arrays:
+            flat = v.detach().reshape(-1).tolist()
+            f.write("array %s %d\n" % (array, len(flat)))
+            f.writelines(fmt % e + "\n" for e in flat)
 
 
 LOSSES = [
@@ -138,10 +190,13 @@ def main():
             (dx,) = torch.autograd.grad(y, x, dy)
             write(os.path.join(layers, "%s.%s.txt" % (name, suffix)), token, dtype,
                   [("x", x), ("y", y), ("dy", dy), ("dx", dx)])
+    for name, token, shape, make in IMAGE_LAYERS:
+        for dtype, suffix in ((torch.float64, "f64"), (torch.float32, "f32")):
+            image_fixture(layers, name, token, shape, make, dtype, suffix)
     for name, loss, options, make, kind in LOSSES:
         for dtype, suffix in ((torch.float64, "f64"), (torch.float32, "f32")):
             loss_fixture(losses, name, loss, options, make, kind, dtype, suffix)
-    print("torch_layer_fixtures: wrote %d files to %s and %d to %s" % (2 * len(LAYERS), layers, 2 * len(LOSSES),
+    print("torch_layer_fixtures: wrote %d files to %s and %d to %s" % (2 * (len(LAYERS) + len(IMAGE_LAYERS)), layers, 2 * len(LOSSES),
                                                                         losses))
 
 

@@ -21,6 +21,7 @@ namespace {
 
 struct BenchArgs {
     std::string model;
+    SampleShape input_shape;
     std::size_t batch = 64;
     std::string engine = "both";
     int threads = 2;
@@ -35,12 +36,16 @@ struct BenchArgs {
 struct Config {
     std::string name, spec;
     std::size_t batch;
+    SampleShape input_shape = {};
 };
 
 // The configs of the performance issue (A-D), and sizes from tiny to large.
 std::vector<Config> default_suite() {
     return {{"A", "784-256-10", 64}, {"B", "784-1024-1024-10", 256}, {"C", "2-16-16-2", 32},
-            {"D", "784-256-10", 1},  {"tiny", "16-32-4", 16},        {"mid", "256-512-512-10", 128}};
+            {"D", "784-256-10", 1},  {"tiny", "16-32-4", 16},        {"mid", "256-512-512-10", 128},
+            // The digits CNN of examples/mnist_cnn: two conv-relu-pool blocks of 8 and 16 channels, one Linear.
+            {"cnn", "conv2d(1,8,3,padding=1),relu,maxpool2d(2),conv2d(8,16,3,padding=1),relu,maxpool2d(2),flatten,"
+                    "linear(784,10)", 64, {1, 28, 28}}};
 }
 
 std::string json_line(const Config& c, const char* engine, int threads, double momentum, const StepBenchResult& r,
@@ -48,6 +53,7 @@ std::string json_line(const Config& c, const char* engine, int threads, double m
     nlohmann::ordered_json j;
     j["config"] = c.name;
     j["model"] = r.spec;
+    if (!c.input_shape.empty()) j["input_shape"] = c.input_shape;
     j["batch"] = c.batch;
     j["engine"] = engine;
     j["threads"] = threads;
@@ -69,7 +75,7 @@ std::string json_line(const Config& c, const char* engine, int threads, double m
 
 std::vector<Config> chosen_configs(const BenchArgs& a) {
     if (a.model.empty()) return default_suite();
-    return {{"custom", a.model, a.batch}};
+    return {{"custom", a.model, a.batch, a.input_shape}};
 }
 
 std::string rank_json_line(const Config& c, const BenchArgs& a, const RankBenchResult& r) {
@@ -122,6 +128,7 @@ void run_ranks(const BenchArgs& a, MpiCommunicator& comm) {
     for (const auto& c : chosen_configs(a)) {
         StepBenchConfig sc;
         sc.spec = c.spec;
+        sc.input_shape = c.input_shape;
         sc.batch = c.batch;
         sc.engine = a.engine == "loop" ? Engine::loop : Engine::vectorized;
         sc.seconds = a.seconds;
@@ -168,6 +175,7 @@ void run(const BenchArgs& a) {
         for (Engine e : engines) {
             StepBenchConfig sc;
             sc.spec = c.spec;
+            sc.input_shape = c.input_shape;
             sc.batch = c.batch;
             sc.engine = e;
             sc.seconds = a.seconds;
@@ -205,6 +213,7 @@ void add_bench_command(CLI::App& app) {
     auto a = std::make_shared<BenchArgs>();
     auto* cmd = app.add_subcommand("bench", "time training steps on both engines against the GEMM-only bound");
     add_model_option(*cmd, a->model, "(default: the built-in suite) ");
+    add_input_shape_option(*cmd, a->input_shape)->needs("--model");
     cmd->add_option("--batch", a->batch, "rows per step (with --model)")->check(whole_number(1, kMaxCount));
     cmd->add_option("--engine", a->engine, "vectorized | loop | both")
         ->check(CLI::IsMember({"vectorized", "loop", "both"}));

@@ -15,6 +15,7 @@ namespace vecnn::cli {
 namespace {
 
 struct GradcheckArgs {
+    SampleShape input_shape;
     std::string model, layer;
     std::string loss = "cross-entropy";
     std::string engine = "vectorized";
@@ -24,7 +25,7 @@ struct GradcheckArgs {
 };
 
 void check_model(const GradcheckArgs& a) {
-    auto model = build_model<double>(a.model, a.seed);
+    auto model = build_model<double>(a.model, a.seed, a.input_shape);
     auto loss = make_loss<double>(a.loss);
     const SpecFeatures features = model_features(*model);
     model->set_engine(engine_from_string(a.engine));
@@ -57,6 +58,7 @@ void check_layers(const GradcheckArgs& a) {
     LayerCheckOptions options;
     options.gradcheck = a.check;
     options.seed = a.seed + 1;
+    options.input_shape = a.input_shape;
     const LayerCheckReport report = check_layer(a.layer, options);
     std::printf("check_layer %s: float64 gradients on both engines, loop against vectorized (float64 and float32)\n",
                 report.layer.c_str());
@@ -73,6 +75,7 @@ void add_gradcheck_command(CLI::App& app) {
     auto* layer = cmd->add_option("--layer", args->layer,
                                   "instead: layers to check on both engines (check_layer), e.g. 'tanh' or 'linear(4,3)'");
     model->excludes(layer);
+    add_input_shape_option(*cmd, args->input_shape);
     cmd->add_option("--loss", args->loss, "the loss (with --model), e.g. cross-entropy, mse, nll, huber")
         ->check(CLI::IsMember(loss_names()));
     add_engine_option(*cmd, args->engine);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "tools/cli/validators.hpp"
 #include "vecnn/nn/loss.hpp"
@@ -23,6 +24,16 @@ inline CLI::Option* add_model_option(CLI::App& cmd, std::string& spec, const std
     return cmd.add_option("--model", spec,
                           lead + "layer list, e.g. linear(784,256),relu,linear(256,10), or sizes of a ReLU MLP, "
                                  "e.g. 784-256-10");
+}
+
+// --input-shape C,H,W: the sample shape of a model with image layers (conv2d, maxpool2d).
+inline CLI::Option* add_input_shape_option(CLI::App& cmd, std::vector<std::size_t>& shape) {
+    return cmd
+        .add_option("--input-shape", shape,
+                    "shape of one sample, e.g. 1,28,28 (channels, height, width) for a model that starts with "
+                    "conv2d or maxpool2d; rows hold samples in that order (NCHW), as IDX images do")
+        ->delimiter(',')
+        ->check(whole_number(1, kMaxCount));
 }
 
 inline void add_engine_option(CLI::App& cmd, std::string& engine) {

@@ -14,6 +14,7 @@ namespace vecnn::cli {
 namespace {
 
 struct PredictArgs {
+    SampleShape input_shape;
     std::string model, params, x, out;
     std::string dtype = "float32", engine = "vectorized";
     std::size_t batch = 1024;
@@ -21,7 +22,7 @@ struct PredictArgs {
 
 template <class T>
 void run(const PredictArgs& a) {
-    auto model = build_model<T>(a.model, 0);
+    auto model = build_model<T>(a.model, 0, a.input_shape);
     model->set_engine(engine_from_string(a.engine));
     load_parameters(*model, a.params);
     const SpecFeatures features = model_features(*model);
@@ -47,6 +48,7 @@ void add_predict_command(CLI::App& app) {
     auto a = std::make_shared<PredictArgs>();
     auto* cmd = app.add_subcommand("predict", "write a model's outputs for every row of a features file");
     add_model_option(*cmd, a->model, "the model the parameters were trained with: ")->required();
+    add_input_shape_option(*cmd, a->input_shape);
     cmd->add_option("--params", a->params, "parameters (.npz, state_dict keys)")->required()->check(non_empty_path());
     cmd->add_option("--x", a->x, "features: .npy, CSV or MNIST IDX (a file, a pipe, or - for stdin)")
         ->required()

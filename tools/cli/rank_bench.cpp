@@ -27,7 +27,7 @@ struct RankStep {
     std::vector<std::int64_t> labels;
 
     RankStep(const StepBenchConfig& c, std::size_t rows, std::uint64_t data_seed) {
-        model = build_model<float>(c.spec, c.seed);  // the same parameters on every rank
+        model = build_model<float>(c.spec, c.seed, c.input_shape);  // the same parameters on every rank
         const SpecFeatures features = model_features(*model);
         model->set_engine(c.engine);
         loss.set_engine(c.engine);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "vecnn/nn/conv2d.hpp"
 #include "vecnn/nn/linear.hpp"
 #include "vecnn/nn/loss.hpp"
 #include "vecnn/nn/model_spec.hpp"
@@ -46,25 +47,34 @@ Matrix<float> random_matrix(std::size_t r, std::size_t c, Rng& rng) {
     return m;
 }
 
+// The three GEMMs of a layer that multiplies (rows, in) by a weight (out, in):
+// forward (rows,in)x(out,in)^T, weight gradient (rows,out)^T x (rows,in),
+// and input gradient (rows,out) x (out,in) except for the first layer.
+void add_layer_gemms(std::vector<Gemm>& gemms, std::size_t rows, std::size_t in, std::size_t out, bool first,
+                     Rng& rng) {
+    gemms.push_back({false, true, random_matrix(rows, in, rng), random_matrix(out, in, rng),
+                     random_matrix(rows, out, rng)});
+    gemms.push_back({true, false, random_matrix(rows, out, rng), random_matrix(rows, in, rng),
+                     random_matrix(out, in, rng)});
+    if (!first) {
+        gemms.push_back({false, false, random_matrix(rows, out, rng), random_matrix(out, in, rng),
+                         random_matrix(rows, in, rng)});
+    }
+}
+
 // The GEMMs the vectorized engine runs in one step: per Linear(in, out) at
-// batch B, forward (B,in)x(out,in)^T, weight gradient (B,out)^T x (B,in),
-// and input gradient (B,out) x (out,in) except for the first layer.
+// batch B those of (B, in) rows; per Conv2d those of its im2col matrix,
+// (B OH OW, C k k) rows times the (OC, C k k) weight.
 std::vector<Gemm> step_gemms(Sequential<float>& model, std::size_t batch, Rng& rng) {
     std::vector<Gemm> gemms;
-    bool first = true;
     for (std::size_t i = 0; i < model.size(); ++i) {
-        auto* linear = dynamic_cast<Linear<float>*>(&model.layer(i));
-        if (!linear) continue;
-        const std::size_t in = linear->in_features(), out = linear->out_features();
-        gemms.push_back({false, true, random_matrix(batch, in, rng), random_matrix(out, in, rng),
-                         random_matrix(batch, out, rng)});
-        gemms.push_back({true, false, random_matrix(batch, out, rng), random_matrix(batch, in, rng),
-                         random_matrix(out, in, rng)});
-        if (!first) {
-            gemms.push_back({false, false, random_matrix(batch, out, rng), random_matrix(out, in, rng),
-                             random_matrix(batch, in, rng)});
+        const bool first = gemms.empty();
+        if (auto* linear = dynamic_cast<Linear<float>*>(&model.layer(i))) {
+            add_layer_gemms(gemms, batch, linear->in_features(), linear->out_features(), first, rng);
+        } else if (auto* conv = dynamic_cast<Conv2d<float>*>(&model.layer(i))) {
+            add_layer_gemms(gemms, batch * conv->window().out_pixels(), conv->patch_size(), conv->out_channels(),
+                            first, rng);
         }
-        first = false;
     }
     return gemms;
 }
@@ -82,7 +92,7 @@ StepBenchResult bench_steps(const StepBenchConfig& config) {
     if (config.repeats == 0) throw std::invalid_argument("bench: repeats must be at least 1");
     if (config.batch == 0) throw std::invalid_argument("bench: batch must be at least 1");
     StepBenchResult result;
-    auto model = build_model<float>(config.spec, config.seed);
+    auto model = build_model<float>(config.spec, config.seed, config.input_shape);
     result.spec = model->describe();
     const SpecFeatures features = model_features(*model);
     model->set_engine(config.engine);

@@ -10,12 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "vecnn/nn/layer.hpp"
 #include "vecnn/tensor/matrix.hpp"
 
 namespace vecnn::cli {
 
 struct StepBenchConfig {
     std::string spec;       // model spec (nn/model_spec.hpp), e.g. "784-256-10" for a ReLU MLP
+    SampleShape input_shape;  // (C, H, W) for a model with conv2d or maxpool2d; else empty
     std::size_t batch = 64;
     Engine engine = Engine::vectorized;
     double seconds = 2.0;   // timed budget, split over the repeats

@@ -29,8 +29,10 @@ std::size_t features_of(const std::vector<std::size_t>& shape) {
 
 template <class T>
 void run(const SummaryArgs& a) {
-    const auto model = build_model<T>(a.model);
-    const ModelSummary s = summarize(*model, a.input_shape.empty() ? 0 : features_of(a.input_shape));
+    const std::size_t features = a.input_shape.empty() ? 0 : features_of(a.input_shape);
+    // A (C, H, W) shape builds the image layers; a width alone may feed a model that takes any width.
+    const auto model = build_model<T>(a.model, 0, a.input_shape.size() > 1 ? a.input_shape : SampleShape{});
+    const ModelSummary s = summarize(*model, features);
     std::printf("%s, %s\n", model->describe().c_str(), a.dtype.c_str());
     std::fputs(s.table().c_str(), stdout);
 }
@@ -39,10 +41,11 @@ void run(const SummaryArgs& a) {
 
 void add_summary_command(CLI::App& app) {
     auto a = std::make_shared<SummaryArgs>();
-    auto* cmd = app.add_subcommand("summary", "per layer: output width, parameters, FLOPs and activation memory");
+    auto* cmd = app.add_subcommand("summary", "per layer: output shape, parameters, FLOPs and activation memory");
     add_model_option(*cmd, a->model)->required();
     cmd->add_option("--input-shape", a->input_shape,
-                    "features per sample, or its shape (e.g. 1,28,28); default: the first layer's width")
+                    "features per sample, or its shape (e.g. 1,28,28: channels, height, width, as conv2d needs); "
+                    "default: the first layer's width")
         ->delimiter(',');
     add_dtype_option(*cmd, a->dtype);
     cmd->callback([a] {

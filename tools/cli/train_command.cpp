@@ -30,6 +30,7 @@ namespace vecnn::cli {
 namespace {
 
 struct TrainArgs {
+    SampleShape input_shape;
     std::string model, loss = "cross-entropy", reduction = "mean";
     LossOptions loss_options;
     std::string x, y, val_x, val_y;
@@ -69,7 +70,9 @@ std::string run_settings(const TrainArgs& a, const Layer<T>& model, const Loss<T
                (d.targets.is_labels ? "labels (" + std::to_string(d.targets.labels.size()) + ")"
                                     : to_string(shape_of(d.targets.rows)));
     };
-    std::string s = "model=" + model.describe() + "\ndtype=" + a.dtype + "\nloss=" + loss.describe() +
+    std::string s = "model=" + model.describe() +
+                    (a.input_shape.empty() ? "" : "\ninput_shape=" + shape_string(a.input_shape)) +
+                    "\ndtype=" + a.dtype + "\nloss=" + loss.describe() +
                     (loss.reduction() == Reduction::sum ? "\nreduction=sum" : "") +
                     (a.loss_options.pos_weight.empty() ? "" : "\npos_weight=" + join_numbers(a.loss_options.pos_weight)) +
                     "\noptimizer=" + a.optimizer + "\nlr=" + format_number(optimizer.lr());
@@ -99,7 +102,7 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
     std::optional<RunFolderLock> lock;
     if (!a.resume.empty() && lead) lock.emplace(a.resume);
     if (a.threads > 0) set_compute_threads(a.threads);
-    auto model = build_model<T>(a.model, a.seed);
+    auto model = build_model<T>(a.model, a.seed, a.input_shape);
     LossOptions loss_options = a.loss_options;
     loss_options.reduction = reduction_from_string(a.reduction);
     auto loss = make_loss<T>(a.loss, loss_options);
@@ -205,6 +208,7 @@ void add_train_command(CLI::App& app) {
     auto a = std::make_shared<TrainArgs>();
     auto* cmd = app.add_subcommand("train", "train a model on features and targets from files");
     add_model_option(*cmd, a->model)->required();
+    add_input_shape_option(*cmd, a->input_shape);
     add_loss_options(*cmd, a->loss, a->loss_options, a->reduction);
     cmd->add_option("--x", a->x, "features: .npy, CSV or MNIST IDX (a file, a pipe, or - for stdin)")
         ->required()
