@@ -19,6 +19,7 @@
 #include "vecnn/nn/checkpoint.hpp"
 #include "vecnn/nn/clip_grad_norm.hpp"
 #include "vecnn/nn/conv2d.hpp"
+#include "vecnn/nn/dropout.hpp"
 #include "vecnn/nn/communicator.hpp"
 #include "vecnn/nn/dataset_view.hpp"
 #include "vecnn/nn/finite_check.hpp"

@@ -25,6 +25,8 @@
 
 namespace vecnn {
 
+struct NoiseKey;
+
 // One named parameter: PyTorch shape (`dims`, e.g. {out, in} or {out}) and
 // where it starts in the layer's block.
 struct ParameterInfo {
@@ -91,6 +93,10 @@ public:
     // Only layers that behave differently in training (Dropout) look at it.
     virtual void set_training(bool training) { training_ = training; }
     bool training() const { return training_; }
+    // Where layers that draw random numbers in training (Dropout) draw them
+    // (tensor/random.hpp): the Trainer's key, which it sets to each step and
+    // micro-batch; nullptr: their own. The key must outlive its use.
+    virtual void set_noise_key(const NoiseKey* /*key*/) {}
 
     // ---- parameters ----
     const std::vector<ParameterInfo>& parameters() const { return parameters_; }

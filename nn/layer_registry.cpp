@@ -7,6 +7,7 @@
 
 #include "vecnn/nn/activations.hpp"
 #include "vecnn/nn/conv2d.hpp"
+#include "vecnn/nn/dropout.hpp"
 #include "vecnn/nn/flatten.hpp"
 #include "vecnn/nn/linear.hpp"
 #include "vecnn/nn/max_pool2d.hpp"
@@ -73,6 +74,11 @@ std::vector<Entry> builtin_layers() {
         if (stride == 0) throw std::invalid_argument("stride must be positive");
         return std::make_unique<MaxPool2d<decltype(scalar)>>(spec.input_shape(), kernel, stride, padding);
     };
+    auto dropout = [argument](const LayerSpec& spec, auto scalar) {
+        spec.expect(0, 1, {"p"});
+        // Each dropout layer of a model draws its own mask: its position tells them apart.
+        return std::make_unique<Dropout<decltype(scalar)>>(argument(spec, 0, "p", 0.5), spec.position());
+    };
     return {entry("linear", "linear(in,out)", linear),
             plain<ReLU>("relu"),
             plain<Sigmoid>("sigmoid"),
@@ -84,7 +90,8 @@ std::vector<Entry> builtin_layers() {
             entry("softplus", "softplus(beta=1,threshold=20)", softplus),
             entry("conv2d", "conv2d(in,out,kernel,stride=1,padding=0)", conv2d),
             entry("maxpool2d", "maxpool2d(kernel,stride=kernel,padding=0)", maxpool2d),
-            plain<Flatten>("flatten")};
+            plain<Flatten>("flatten"),
+            entry("dropout", "dropout(p=0.5)", dropout)};
 }
 
 struct Registry {

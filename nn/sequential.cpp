@@ -121,6 +121,11 @@ void Sequential<T>::set_training(bool training) {
 }
 
 template <class T>
+void Sequential<T>::set_noise_key(const NoiseKey* key) {
+    for (auto& l : layers_) l->set_noise_key(key);
+}
+
+template <class T>
 const Matrix<T>& Sequential<T>::forward(ConstView<T> input) {
     if (layers_.empty()) throw std::logic_error("Sequential forward: the model has no layers");
     const Matrix<T>* x = &layers_[0]->forward(input);

@@ -42,6 +42,7 @@ public:
     SampleShape output_shape(const SampleShape& in) const override;  // through every layer
     // Every layer to training (true) or evaluation mode, as torch's model.train()/model.eval().
     void set_training(bool training) override;
+    void set_noise_key(const NoiseKey* key) override;  // every layer's
     const Matrix<T>& forward(ConstView<T> input) override;
     const Matrix<T>& backward(ConstView<T> output_gradient, bool need_input_gradient = true) override;
     void set_engine(Engine engine) override;

@@ -36,6 +36,13 @@ Trainer<T>::Trainer(Layer<T>& model, Loss<T>& loss, Optimizer<T>& optimizer, Tra
                                     " must be finite and >= 0 (0: no clipping)");
     }
     check_engines();
+    noise_.seed = options_.seed;
+    model_.set_noise_key(&noise_);
+}
+
+template <class T>
+Trainer<T>::~Trainer() {
+    model_.set_noise_key(nullptr);
 }
 
 template <class T>
@@ -289,6 +296,7 @@ void Trainer<T>::fit(const DataSetView<T>& train, const DataSetView<T>* validati
         throw std::invalid_argument("trainer: early stopping (patience " + std::to_string(options_.patience) +
                                     ") needs a validation set to monitor");
     }
+    model_.set_training(true);  // torch's model.train(): Dropout drops
     const std::size_t n = train.rows();
     const std::size_t batch = options_.batch_size;
     if (options_.drop_last && n < batch) {
@@ -332,6 +340,8 @@ void Trainer<T>::fit(const DataSetView<T>& train, const DataSetView<T>* validati
                     model_.zero_grad();
                 }
                 const Batch b = gather(train, position_ + off, m);
+                noise_.step = step_;  // Dropout: this micro-batch's rows of this step, on any rank
+                noise_.first_row = off;
                 const Matrix<T>& out = model_.forward(b.x);
                 const T l = loss_.forward(out, b.targets);
                 if (!std::isfinite(static_cast<double>(l))) {
@@ -411,6 +421,13 @@ void Trainer<T>::fit(const DataSetView<T>& train, const DataSetView<T>* validati
 template <class T>
 Evaluation Trainer<T>::evaluate(const DataSetView<T>& data) {
     validate(data, "evaluation");
+    // Evaluation mode (no dropout) for the duration, as torch's model.eval(); the mode before after.
+    struct EvaluationMode {
+        Layer<T>& model;
+        bool before;
+        explicit EvaluationMode(Layer<T>& m) : model(m), before(m.training()) { model.set_training(false); }
+        ~EvaluationMode() { model.set_training(before); }
+    } evaluation_mode(model_);
     Evaluation result;
     double loss_sum = 0;
     std::size_t correct = 0;

@@ -142,6 +142,9 @@ template <class T>
 class Trainer {
 public:
     Trainer(Layer<T>& model, Loss<T>& loss, Optimizer<T>& optimizer, TrainOptions options);
+    ~Trainer();  // detaches the model from the trainer's noise key (Dropout)
+    Trainer(const Trainer&) = delete;
+    Trainer& operator=(const Trainer&) = delete;
 
     // Trains until options.epochs are complete (or max_steps steps are taken).
     void fit(const DataSetView<T>& train, const DataSetView<T>* validation = nullptr);
@@ -196,6 +199,7 @@ private:
     TrainOptions options_;
     Rng rng_;
     Rng epoch_rng_;  // a copy (cheap), serialised only by state()
+    NoiseKey noise_;  // Dropout's masks: the seed, then each micro-batch's step and first row
     std::vector<std::size_t> order_;
     std::size_t epoch_ = 0;
     std::size_t step_ = 0;

@@ -22,6 +22,19 @@ std::uint64_t Rng::below(std::uint64_t n) {
     return v % n;
 }
 
+namespace {
+std::uint64_t mix(std::uint64_t z) {
+    z += 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+}  // namespace
+
+std::uint64_t noise_row(const NoiseKey& key, std::uint64_t stream, std::uint64_t row) {
+    return mix(mix(mix(mix(key.seed) ^ stream) ^ key.step) ^ (key.first_row + row));
+}
+
 void Rng::save(std::ostream& out) const { out << engine_; }
 
 void Rng::load(std::istream& in) {

@@ -108,9 +108,10 @@ TEST_CASE("a steady-state training step allocates nothing: both engines, 1 and 2
                                                      "nll", adam, shuffle, 2) == 0);
                     CHECK(trainer_allocations<float>("linear(8,16),softplus,linear(16,16),leaky_relu,linear(16,4)",
                                                      8, 4, engine, "huber", adam, shuffle, 1) == 0);
-                    // Convolution, pooling and flatten (im2col and col2im buffers are kept).
+                    // Convolution, pooling, dropout and flatten (im2col and col2im buffers and masks are kept).
                     CHECK(trainer_allocations<float>(
-                              "conv2d(1,4,3,padding=1),relu,maxpool2d(2),conv2d(4,2,3,stride=2),flatten,linear(2,3)",
+                              "conv2d(1,4,3,padding=1),relu,maxpool2d(2),dropout(0.3),conv2d(4,2,3,stride=2),flatten,"
+                              "linear(2,3)",
                               64, 3, engine, "cross-entropy", adam, shuffle, 2, {1, 8, 8}) == 0);
                     for (const char* loss : {"bce-with-logits", "smooth-l1"}) {
                         CHECK(trainer_allocations<float>("linear(8,4)", 8, 4, engine, loss, adam, shuffle, 1) == 0);

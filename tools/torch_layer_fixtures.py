@@ -112,6 +112,20 @@ def image_fixture(out, name, token, shape, make, dtype, suffix):
             f.writelines(fmt % e + "\n" for e in flat)
 
 
+def dropout_fixture(out, dtype, suffix, p=0.3):
+    """torch.nn.Dropout(p) in training mode: its mask is torch's own, so the
+    fixture holds x, y, dy and dx; vecnn's test checks its scaling on the
+    elements torch kept (y = x / (1 - p) in the dtype, dx = dy / (1 - p))."""
+    torch.manual_seed(13)
+    g = torch.Generator().manual_seed(14)
+    x = (torch.randn(ROWS, COLS, generator=g, dtype=torch.float64) * 3).to(dtype).requires_grad_(True)
+    y = torch.nn.Dropout(p).train()(x)
+    dy = torch.randn(ROWS, COLS, generator=g, dtype=torch.float64).to(dtype)
+    (dx,) = torch.autograd.grad(y, x, dy)
+    write(os.path.join(out, "dropout.%s.txt" % suffix), "dropout(%r)" % p, dtype,
+          [("x", x), ("y", y), ("dy", dy), ("dx", dx)])
+
+
 LOSSES = [
     # name, vecnn loss, options, torch module, targets: "labels" or a function of the generator
     ("nll_mean", "nll", {}, lambda: torch.nn.NLLLoss(), "labels"),
@@ -190,13 +204,15 @@ def main():
             (dx,) = torch.autograd.grad(y, x, dy)
             write(os.path.join(layers, "%s.%s.txt" % (name, suffix)), token, dtype,
                   [("x", x), ("y", y), ("dy", dy), ("dx", dx)])
+    for dtype, suffix in ((torch.float64, "f64"), (torch.float32, "f32")):
+        dropout_fixture(layers, dtype, suffix)
     for name, token, shape, make in IMAGE_LAYERS:
         for dtype, suffix in ((torch.float64, "f64"), (torch.float32, "f32")):
             image_fixture(layers, name, token, shape, make, dtype, suffix)
     for name, loss, options, make, kind in LOSSES:
         for dtype, suffix in ((torch.float64, "f64"), (torch.float32, "f32")):
             loss_fixture(losses, name, loss, options, make, kind, dtype, suffix)
-    print("torch_layer_fixtures: wrote %d files to %s and %d to %s" % (2 * (len(LAYERS) + len(IMAGE_LAYERS)), layers, 2 * len(LOSSES),
+    print("torch_layer_fixtures: wrote %d files to %s and %d to %s" % (2 * (len(LAYERS) + len(IMAGE_LAYERS) + 1), layers, 2 * len(LOSSES),
                                                                         losses))
 
 

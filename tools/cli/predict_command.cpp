@@ -24,6 +24,7 @@ template <class T>
 void run(const PredictArgs& a) {
     auto model = build_model<T>(a.model, 0, a.input_shape);
     model->set_engine(engine_from_string(a.engine));
+    model->set_training(false);  // evaluation mode: no dropout
     load_parameters(*model, a.params);
     const SpecFeatures features = model_features(*model);
     const Matrix<T> x = load_model_features<T>(features, a.x, "--x");
