@@ -358,6 +358,9 @@ TEST_CASE("bench --json: one record per engine with the fields the issue names, 
     INFO("stderr: " << r.err);
     REQUIRE(r.status == 0);
     CHECK(r.out.find("momentum 0)") != std::string::npos);
+    // One column per number: %bound (samples/s over the GEMM-only bound) is also the GEMM share of the step.
+    CHECK(r.out.find("%bound") != std::string::npos);
+    CHECK(r.out.find("gemm%") == std::string::npos);
     CHECK(r.out.find("OpenBLAS kernels ") != std::string::npos);
     // Every line parses as a JSON object (nlohmann-json, a parser the writer does not share).
     std::istringstream lines(vecnn::test::slurp(dir / "b.jsonl"));
@@ -379,6 +382,9 @@ TEST_CASE("bench --json: one record per engine with the fields the issue names, 
         // samples/s and us/step describe the same median step.
         CHECK(rec.at("samples_per_s").get<double>() * rec.at("step_us").get<double>() ==
               doctest::Approx(8e6).epsilon(1e-3));
+        // The JSON keeps both names of that one number (older readers use either).
+        CHECK(rec.at("gemm_fraction").get<double>() ==
+              doctest::Approx(rec.at("samples_per_s").get<double>() / rec.at("gemm_bound_samples_per_s").get<double>()));
     }
     CHECK(records[0].at("engine") == "vectorized");
     CHECK(records[0].contains("speedup_vs_loop"));
