@@ -404,3 +404,38 @@ TEST_CASE("bench --json: one record per engine with the fields the issue names, 
     check_fails(run_vecnn("bench --model 16-32-4 --momentum 2"), {"--momentum"});
     check_fails(run_vecnn("bench --model 16-32-4 --json '" + (dir / "no/such/dir/b.jsonl") + "'"), {"b.jsonl"});
 }
+
+TEST_CASE("float labels for cross-entropy and nll: whole numbers in range are class indices, others refused") {
+    TempDir dir("cli");
+    write_data(dir);
+    std::vector<float> labels(120);
+    for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<float>(i % 3);
+    write_npy(dir / "yf.npy", make_npy(labels.data(), {labels.size()}));
+    const std::string x = " --x '" + (dir / "x.npy") + "'";
+    for (const char* loss : {"cross-entropy", "nll"}) {
+        CAPTURE(loss);
+        const std::string model = std::string(loss) == "nll" ? "'linear(4,3),log_softmax'" : kSpec;
+        const std::string train = "train --quiet --epochs 2 --loss " + std::string(loss) + " --model " + model + x;
+        REQUIRE(run_vecnn(train + " --y '" + (dir / "y.npy") + "' --save '" + (dir / "int.npz") + "'").status == 0);
+        const auto r = run_vecnn(train + " --y '" + (dir / "yf.npy") + "' --save '" + (dir / "float.npz") + "'");
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        CHECK(test::slurp(dir / "int.npz") == test::slurp(dir / "float.npz"));  // the same labels, the same training
+    }
+    labels[7] = 1.5f;
+    write_npy(dir / "half.npy", make_npy(labels.data(), {labels.size()}));
+    check_fails(run_vecnn("train --model " + kSpec + x + " --y '" + (dir / "half.npy") + "'"),
+                {"half.npy", "labels must be integer class indices", "sample 7", "1.5"});
+    labels[7] = 3.0f;  // whole, but the model has 3 classes
+    write_npy(dir / "three.npy", make_npy(labels.data(), {labels.size()}));
+    check_fails(run_vecnn("train --model " + kSpec + x + " --y '" + (dir / "three.npy") + "' --loss nll"),
+                {"three.npy", "labels must be integer class indices", "0..2"});
+    // CSV labels written as floats ("2.0") are the same.
+    {
+        std::ofstream csv(dir / "y.csv");
+        for (std::size_t i = 0; i < 120; ++i) csv << i % 3 << ".0\n";
+    }
+    const auto csv = run_vecnn("train --quiet --model " + kSpec + x + " --y '" + (dir / "y.csv") + "'");
+    INFO(csv.err);
+    CHECK(csv.status == 0);
+}
