@@ -1,6 +1,7 @@
 #include "vecnn/nn/training_checkpoint.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <stdexcept>
 
@@ -100,6 +101,9 @@ void save_training_checkpoint(const std::string& path, const Layer<T>& model, co
     arrays.emplace_back(trainer_prefix + "rng", text_array(state.rng));
     arrays.emplace_back(trainer_prefix + "epoch_rng", text_array(state.epoch_rng));
     arrays.emplace_back(trainer_prefix + "config", text_array(config));
+    if (!std::isnan(state.reference_loss)) {  // what a loss that explodes is measured against
+        arrays.emplace_back(trainer_prefix + "reference_loss", make_npy(&state.reference_loss, {1}));
+    }
     if (!state.best_parameters.empty()) {  // early stopping's memory
         arrays.emplace_back(trainer_prefix + "best_metric", make_npy(&state.best_metric, {1}));
         arrays.emplace_back(trainer_prefix + "best_epoch", counter_array(state.best_epoch));
@@ -139,6 +143,12 @@ TrainerState load_training_checkpoint(const std::string& path, Layer<T>& model, 
     state.position = read_counter(arrays, trainer_prefix + "position", path);
     state.rng = read_text(arrays, trainer_prefix + "rng", path);
     state.epoch_rng = read_text(arrays, trainer_prefix + "epoch_rng", path);
+    if (find_array(arrays, trainer_prefix + "reference_loss") != nullptr) {  // absent before it was kept
+        const std::vector<double> reference =
+            to_vector<double>(require_key(arrays, trainer_prefix + "reference_loss", path));
+        if (reference.size() != 1) throw std::runtime_error(path + ": trainer.reference_loss must hold one value");
+        state.reference_loss = reference[0];
+    }
     if (find_array(arrays, trainer_prefix + "best_parameters") != nullptr) {
         state.best_parameters = to_vector<double>(require_key(arrays, trainer_prefix + "best_parameters", path));
         if (state.best_parameters.size() != model.parameter_count()) {

@@ -7,6 +7,8 @@
 //   "trainer.best_*"             early stopping's memory, when it has one: the
 //                                best metric and epoch, epochs since, whether it
 //                                stopped, and the best parameters (float64)
+//   "trainer.reference_loss"     what a loss that explodes is measured against
+//                                (TrainOptions::max_loss_growth; optional)
 //   "trainer.config"             what the run was: its settings, one "key=value"
 //                                per line (model, dtype, optimizer and its
 //                                hyperparameters, batch size, seed, data shapes ...),

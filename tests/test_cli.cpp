@@ -439,3 +439,32 @@ TEST_CASE("float labels for cross-entropy and nll: whole numbers in range are cl
     INFO(csv.err);
     CHECK(csv.status == 0);
 }
+
+TEST_CASE("--quiet keeps the final metrics line; a loss that explodes is an error, not a NaN") {
+    TempDir dir("cli");
+    write_data(dir);
+    const auto r = run_vecnn(train_args(dir) + " --epochs 3 --lr 0.1 --val-x '" + (dir / "x.npy") + "' --val-y '" +
+                             (dir / "y.npy") + "'");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.rfind("final: epoch 3, step 6  loss ", 0) == 0);  // the only line
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+    for (const char* field : {"  accuracy ", "%  val_loss ", "  val_accuracy "}) CHECK(r.out.find(field) != std::string::npos);
+
+    // Regression with a far too large lr: the loss grows geometrically, stays finite for many steps.
+    std::vector<float> rows(120);
+    for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<float>(i % 3);
+    write_npy(dir / "rows.npy", make_npy(rows.data(), {rows.size(), 1}));
+    const std::string diverging = "train --quiet --model 'linear(4,1)' --loss mse --x '" + (dir / "x.npy") +
+                                  "' --y '" + (dir / "rows.npy") + "' --lr 5 --batch-size 8 --no-shuffle --epochs 3";
+    const auto exploded = run_vecnn(diverging + " --save '" + (dir / "never.npz") + "'");
+    check_fails(exploded, {"training diverged", "epoch 1, step", "more than 1e+06 times the first step's loss",
+                           "parameters were not updated"});
+    CHECK(exploded.out.empty());  // no final line for a failed run
+    CHECK_FALSE(std::filesystem::exists(dir / "never.npz"));
+    // Without the check the same run ends in a non-finite loss (the old, later error).
+    const auto unchecked = run_vecnn(diverging + " --max-loss-growth 0");
+    check_fails(unchecked, {"training diverged"});
+    CHECK(unchecked.err.find("times the first") == std::string::npos);
+    check_fails(run_vecnn(diverging + " --max-loss-growth -1"), {"--max-loss-growth"});
+}

@@ -1,6 +1,7 @@
 // vecnn train: trains a model spec on features and targets from files.
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -42,6 +43,7 @@ struct TrainArgs {
     std::size_t patience = 0;
     std::string monitor = "val_loss";
     double min_delta = 0;
+    double max_loss_growth = 1e6;
     bool no_shuffle = false, drop_last = false;
     std::uint64_t seed = 0;
     std::string init, init_scheme = "default", save, resume, dump_grads, log_json;
@@ -88,6 +90,29 @@ std::string run_settings(const TrainArgs& a, const Layer<T>& model, const Loss<T
     return s;
 }
 
+// "  loss 0.0123  accuracy 98.33%", each name after `prefix`; no accuracy for
+// single-column regression.
+std::string metrics(const std::string& prefix, const Evaluation& e) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "  %sloss %.6g", prefix.c_str(), e.loss);
+    std::string s = buf;
+    if (!std::isnan(e.accuracy)) {
+        std::snprintf(buf, sizeof buf, "  %saccuracy %.2f%%", prefix.c_str(), 100 * e.accuracy);
+        s += buf;
+    }
+    return s;
+}
+
+// One line, --quiet or not: the metrics of the parameters as they are saved
+// (after early stopping, the best epoch's), on the training and validation sets.
+template <class T>
+void print_final_metrics(Trainer<T>& trainer, const ModelData<T>& train, const ModelData<T>* val) {
+    std::string line = "final: epoch " + std::to_string(trainer.epoch()) + ", step " + std::to_string(trainer.step()) +
+                       metrics("", trainer.evaluate(train.view));
+    if (val) line += metrics("val_", trainer.evaluate(val->view));
+    std::printf("%s\n", line.c_str());
+}
+
 // With ranks (comm not null) every rank trains its shard of each step; rank
 // 0 alone locks the run folder, reads and writes the checkpoint, reads
 // --init, logs and saves (the Trainer copies its state to the others).
@@ -130,6 +155,7 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
     options.patience = a.patience;
     options.monitor = a.monitor;
     options.min_delta = a.min_delta;
+    options.max_loss_growth = a.max_loss_growth;
     Trainer<T> trainer(*model, *loss, *optimizer, options);
     const LrSchedule schedule(a.schedule, optimizer->lr());  // checks the options before any work
     if (a.schedule.kind != "none") trainer.lr_at_epoch = [&schedule](std::size_t e) { return schedule.lr_at(e); };
@@ -193,6 +219,7 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
         }
     }
     if (!checkpoint.empty()) save_training_checkpoint(checkpoint, *model, *optimizer, trainer.state(), config);
+    if (lead) print_final_metrics(trainer, train, val ? &*val : nullptr);
     if (!a.save.empty() && lead) {
         save_parameters(*model, a.save);
         if (!a.quiet) std::printf("saved parameters to %s\n", a.save.c_str());
@@ -266,6 +293,10 @@ void add_train_command(CLI::App& app) {
         ->check(CLI::IsMember({"val_loss", "val_accuracy"}));
     cmd->add_option("--min-delta", a->min_delta, "early stopping: the smallest change that counts as improvement")
         ->check(finite_number(0, 1e30));
+    cmd->add_option("--max-loss-growth", a->max_loss_growth,
+                    "stop with an error when a step's loss exceeds this many times the first epoch's mean loss "
+                    "(0: never)")
+        ->check(finite_number(0, 1e300));
     cmd->add_flag("--no-shuffle", a->no_shuffle, "take rows in order instead of reshuffling every epoch");
     cmd->add_flag("--drop-last", a->drop_last, "drop an epoch's last partial batch");
     cmd->add_option("--seed", a->seed, "seed for initialisation and shuffling")->check(whole_number(0, UINT64_MAX));
@@ -288,7 +319,7 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--log-json", a->log_json, "write one JSON object per epoch to this file")->check(non_empty_path());
     add_input_limit_options(*cmd);
     add_threads_option(*cmd, a->threads);
-    cmd->add_flag("--quiet", a->quiet, "no per-epoch lines or progress bar");
+    cmd->add_flag("--quiet", a->quiet, "no per-epoch lines or progress bar (the final metrics line stays)");
     add_distributed_option(*cmd, a->distributed);
     cmd->callback([a, lr] {
         const auto comm = join_ranks(a->distributed);
