@@ -17,10 +17,6 @@ const std::string trainer_prefix = "trainer.";
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
-NpyArray text_array(const std::string& text) {
-    return make_npy(reinterpret_cast<const std::uint8_t*>(text.data()), {text.size()}, "|u1");
-}
-
 NpyArray counter_array(std::size_t value) {
     const std::uint64_t v = value;
     return make_npy(&v, {1});
@@ -86,7 +82,7 @@ std::vector<std::string> setting_differences(const std::string& saved, const std
 
 template <class T>
 void save_training_checkpoint(const std::string& path, const Layer<T>& model, const Optimizer<T>& optimizer,
-                              const TrainerState& state, const std::string& config) {
+                              const TrainerState& state, const std::string& config, const NamedArrays& metadata) {
     const std::string bad = non_finite_parameter(model);
     if (!bad.empty()) throw std::runtime_error("cannot write the checkpoint '" + path + "': " + bad);
     NamedArrays arrays = parameter_arrays(model, sizeof(T) == 4 ? FloatType::float32 : FloatType::float64);
@@ -113,6 +109,7 @@ void save_training_checkpoint(const std::string& path, const Layer<T>& model, co
         arrays.emplace_back(trainer_prefix + "best_parameters",
                             make_npy(state.best_parameters.data(), {state.best_parameters.size()}));
     }
+    arrays.insert(arrays.end(), metadata.begin(), metadata.end());
     write_npz(path, arrays);
 }
 
@@ -173,9 +170,9 @@ TrainerState load_training_checkpoint(const std::string& path, Layer<T>& model, 
 }
 
 template void save_training_checkpoint<float>(const std::string&, const Layer<float>&, const Optimizer<float>&,
-                                              const TrainerState&, const std::string&);
+                                              const TrainerState&, const std::string&, const NamedArrays&);
 template void save_training_checkpoint<double>(const std::string&, const Layer<double>&, const Optimizer<double>&,
-                                               const TrainerState&, const std::string&);
+                                               const TrainerState&, const std::string&, const NamedArrays&);
 template TrainerState load_training_checkpoint<float>(const std::string&, Layer<float>&, Optimizer<float>&,
                                                       const std::string&, const std::vector<std::string>&);
 template TrainerState load_training_checkpoint<double>(const std::string&, Layer<double>&, Optimizer<double>&,

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "vecnn/data/npz.hpp"
 #include "vecnn/nn/layer.hpp"
 #include "vecnn/nn/optimizer_base.hpp"
 #include "vecnn/nn/trainer.hpp"
@@ -27,9 +28,11 @@ namespace vecnn {
 
 // Refuses (std::runtime_error, nothing written) a model or optimizer state
 // that holds a NaN or infinity: a checkpoint is always a good one.
+// `metadata`: the model's (checkpoint.hpp, "vecnn." keys), kept in the file too.
 template <class T>
 void save_training_checkpoint(const std::string& path, const Layer<T>& model, const Optimizer<T>& optimizer,
-                              const TrainerState& state, const std::string& config);
+                              const TrainerState& state, const std::string& config,
+                              const NamedArrays& metadata = {});
 
 // Restores model, optimizer and returns the trainer state. Throws
 // std::runtime_error naming the file and the key on any mismatch, and when

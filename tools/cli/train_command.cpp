@@ -24,6 +24,7 @@
 #include "tools/cli/model_data.hpp"
 #include "tools/cli/options.hpp"
 #include "tools/cli/run_folder_lock.hpp"
+#include "tools/cli/standardize.hpp"
 #include "vecnn/nn/layer_spec.hpp"
 #include "vecnn/tensor/shape_check.hpp"
 
@@ -51,6 +52,7 @@ struct TrainArgs {
     int threads = 0;
     bool quiet = false;
     bool distributed = false;
+    bool standardize = false;
 };
 
 std::string join_numbers(const std::vector<double>& values) {
@@ -86,6 +88,7 @@ std::string run_settings(const TrainArgs& a, const Layer<T>& model, const Loss<T
     s += "\nbatch_size=" + std::to_string(a.batch_size) + "\naccumulate=" + std::to_string(a.accumulate) +
          "\nseed=" + std::to_string(a.seed) + "\nshuffle=" + (a.no_shuffle ? "false" : "true") +
          "\ndrop_last=" + (a.drop_last ? "true" : "false") + "\ntrain_data=" + shape(train);
+    if (a.standardize) s += "\nstandardize=true";
     if (val) s += "\nvalidation_data=" + shape(*val);
     return s;
 }
@@ -130,11 +133,19 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
     auto loss = make_loss<T>(a.loss, loss_options);
     const SpecFeatures features = model_features(*model);
 
-    const ModelData<T> train = load_model_data<T>(features, a.loss, a.x, a.y, "--x", "--y");
+    ModelData<T> train = load_model_data<T>(features, a.loss, a.x, a.y, "--x", "--y");
     std::optional<ModelData<T>> val;
     if (!a.val_x.empty() || !a.val_y.empty()) {
         if (a.val_x.empty() || a.val_y.empty()) throw CommandError("--val-x and --val-y go together");
         val.emplace(load_model_data<T>(features, a.loss, a.val_x, a.val_y, "--val-x", "--val-y"));
+    }
+    // What travels with the parameters in --save and the checkpoint.
+    ModelMetadata metadata;
+    metadata.spec = model->describe();
+    if (a.standardize) {
+        fit_standardization(train.features, metadata);
+        standardize(train.features, metadata, "--x " + a.x);
+        if (val) standardize(val->features, metadata, "--val-x " + a.val_x);
     }
     apply_init_scheme(*model, init_scheme_from_string(a.init_scheme), a.seed);
     if (!a.init.empty() && lead) load_parameters(*model, a.init);
@@ -188,7 +199,7 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
         auto report = trainer.on_epoch;
         trainer.on_epoch = [&, report](const EpochInfo& e) {
             if (report) report(e);
-            save_training_checkpoint(checkpoint, *model, *optimizer, trainer.state(), config);
+            save_training_checkpoint(checkpoint, *model, *optimizer, trainer.state(), config, metadata_arrays(metadata));
         };
     }
     if (!a.dump_grads.empty() && lead) {
@@ -218,10 +229,12 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
                         state.best_metric);
         }
     }
-    if (!checkpoint.empty()) save_training_checkpoint(checkpoint, *model, *optimizer, trainer.state(), config);
+    if (!checkpoint.empty()) {
+        save_training_checkpoint(checkpoint, *model, *optimizer, trainer.state(), config, metadata_arrays(metadata));
+    }
     if (lead) print_final_metrics(trainer, train, val ? &*val : nullptr);
     if (!a.save.empty() && lead) {
-        save_parameters(*model, a.save);
+        save_model(*model, metadata, a.save);
         if (!a.quiet) std::printf("saved parameters to %s\n", a.save.c_str());
     }
 }
@@ -307,7 +320,13 @@ void add_train_command(CLI::App& app) {
                     "(weights redrawn from --seed, biases zero)")
         ->check(CLI::IsMember(init_scheme_names()))
         ->excludes(init);
-    cmd->add_option("--save", a->save, "write the trained parameters to this .npz")->check(non_empty_path());
+    cmd->add_option("--save", a->save,
+                    "write the trained parameters to this .npz, with the model spec (and --standardize's statistics) "
+                    "under vecnn.* keys, so predict needs no --model")
+        ->check(non_empty_path());
+    cmd->add_flag("--standardize", a->standardize,
+                  "standardize each feature with the training set's mean and std (population; 0 counts as 1), "
+                  "applied to --x and --val-x, saved with the model, applied by predict");
     cmd->add_option("--resume", a->resume,
                     "folder for a checkpoint written every epoch; resumes from it if present (one run at a time)")
         ->check(non_empty_path());
