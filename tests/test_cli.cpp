@@ -406,6 +406,61 @@ TEST_CASE("bench --json: one record per engine with the fields the issue names, 
     check_fails(run_vecnn("bench --model 16-32-4 --json '" + (dir / "no/such/dir/b.jsonl") + "'"), {"b.jsonl"});
 }
 
+namespace {
+
+// What `help` says of `option`: its line and, when the text goes on the next
+// line, that one too, joined by a space ("" when no line documents it).
+std::string help_line(const std::string& help, const std::string& option) {
+    std::istringstream lines(help);
+    for (std::string line; std::getline(lines, line);) {
+        const std::size_t at = line.find(option + " ");
+        if (at == std::string::npos || line.find_first_not_of(' ') != at) continue;
+        std::string next;
+        if (std::getline(lines, next) && next.find_first_not_of(' ') > 2) line += " " + next.substr(next.find_first_not_of(' '));
+        return line + " ";
+    }
+    return "";
+}
+
+// `vecnn <command> --help` documents each option with its default.
+void check_defaults(const std::string& command, std::initializer_list<std::pair<std::string, std::string>> defaults) {
+    const auto r = run_vecnn(command + " --help");
+    REQUIRE(r.status == 0);
+    for (const auto& [option, shown] : defaults) {
+        const std::string line = help_line(r.out, option);
+        CAPTURE(command);
+        CAPTURE(line);
+        CHECK(line.find(shown) != std::string::npos);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("--help of every subcommand shows each option's default") {
+    check_defaults("train", {{"--epochs", "=1 "},
+                             {"--batch-size", "=64 "},
+                             {"--momentum", "=0 "},
+                             {"--optimizer", "=sgd "},
+                             {"--loss", "=cross-entropy "},
+                             {"--dtype", "=float32 "},
+                             {"--engine", "=vectorized "},
+                             {"--alpha", "=0.99 "},
+                             {"--max-loss-growth", "=1e+06 "},
+                             {"--lr", "default: sgd 0.01, adam and adamw 0.001"},
+                             {"--threads", "default: the number of cores"},
+                             {"--steps", "(default: none, --epochs decides)"},
+                             {"--patience", "default: no early stopping"}});
+    // A default that depends on another option is said in words, not shown as the variable's 0.
+    CHECK(help_line(run_vecnn("train --help").out, "--lr").find("=0") == std::string::npos);
+    check_defaults("predict", {{"--batch", "=1024 "}, {"--output", "=logits "}, {"--dtype", "=float32 "}});
+    check_defaults("bench", {{"--batch", "=64 "}, {"--engine", "=both "}, {"--threads", "=2 "}, {"--seconds", "=2 "},
+                             {"--repeats", "=5 "}, {"--momentum", "=0.9 "}});
+    check_defaults("gradcheck", {{"--batch", "=4 "}, {"--loss", "=cross-entropy "}, {"--eps", "=1e-06 "},
+                                 {"--atol", "=1e-05 "}, {"--rtol", "=0.001 "}});
+    check_defaults("summary", {{"--dtype", "=float32 "}, {"--input-shape", "default: the first layer's width"}});
+    check_defaults("lessons", {{"--size", "=full "}, {"--budget", "=1G "}, {"--chunk-budget", "=64M "}, {"--threads", "=2 "}});
+}
+
 TEST_CASE("float labels for cross-entropy and nll: whole numbers in range are class indices, others refused") {
     TempDir dir("cli");
     write_data(dir);

@@ -258,17 +258,17 @@ void add_train_command(CLI::App& app) {
     add_engine_option(*cmd, a->engine);
     cmd->add_option("--optimizer", a->optimizer, "sgd | adam | adamw | rmsprop | adagrad (torch.optim's)")
         ->check(CLI::IsMember(optimizer_names()));
-    auto* lr = cmd->add_option("--lr", a->lr,
-                               "learning rate (default: sgd 0.01, adam and adamw 0.001, rmsprop and adagrad 0.01)");
+    auto* lr = default_in_text(cmd->add_option(
+        "--lr", a->lr, "learning rate (default: sgd 0.01, adam and adamw 0.001, rmsprop and adagrad 0.01)"));
     cmd->add_option("--momentum", a->optim.momentum, "sgd, rmsprop momentum");
     cmd->add_option("--dampening", a->optim.dampening, "sgd dampening");
     cmd->add_flag("--nesterov", a->optim.nesterov, "sgd Nesterov momentum");
-    cmd->add_option("--weight-decay", a->optim.weight_decay,
-                    "L2 penalty added to the gradient (adamw: decoupled, default 0.01)");
+    default_in_text(cmd->add_option("--weight-decay", a->optim.weight_decay,
+                                    "L2 penalty added to the gradient (default 0; adamw: decoupled, default 0.01)"));
     cmd->add_option("--beta1", a->optim.beta1, "adam, adamw beta1");
     cmd->add_option("--beta2", a->optim.beta2, "adam, adamw beta2");
-    cmd->add_option("--eps", a->optim.eps, "adam, adamw, rmsprop (default 1e-8), adagrad (1e-10) eps");
-    cmd->add_option("--alpha", a->optim.alpha, "rmsprop smoothing constant (default 0.99)");
+    default_in_text(cmd->add_option("--eps", a->optim.eps, "eps of adam, adamw, rmsprop (default 1e-8), adagrad (1e-10)"));
+    cmd->add_option("--alpha", a->optim.alpha, "rmsprop smoothing constant");
     cmd->add_flag("--centered", a->optim.centered, "rmsprop: normalise by the gradient's variance");
     cmd->add_option("--lr-decay", a->optim.lr_decay, "adagrad learning-rate decay");
     cmd->add_option("--initial-accumulator-value", a->optim.initial_accumulator_value,
@@ -278,31 +278,35 @@ void add_train_command(CLI::App& app) {
         ->check(whole_number(1, kMaxCount));
     auto* epochs = cmd->add_option("--epochs", a->epochs, "epochs to train (in total, when resuming)")
                        ->check(whole_number(1, kMaxCount));
-    cmd->add_option("--steps", a->steps, "optimizer steps to train instead of epochs")
+    default_in_text(cmd->add_option("--steps", a->steps, "optimizer steps to train instead of epochs (default: none, "
+                                                          "--epochs decides)"))
         ->check(whole_number(1, kMaxCount))
         ->excludes(epochs);
     cmd->add_option("--clip-grad-norm", a->clip_grad_norm,
-                    "clip each step's gradient to this global 2-norm (torch.nn.utils.clip_grad_norm_)")
+                    "clip each step's gradient to this global 2-norm (torch.nn.utils.clip_grad_norm_; 0: no clipping)")
         ->check(finite_number(1e-30, 1e30));
     cmd->add_option("--lr-schedule", a->schedule.kind,
                     "per-epoch lr schedule, as torch.optim.lr_scheduler: none | step (StepLR) | multistep "
                     "(MultiStepLR) | cosine (CosineAnnealingLR) | linear (LinearLR, a warm-up)")
         ->check(CLI::IsMember(lr_schedule_names()));
     cmd->add_option("--step-size", a->schedule.step_size, "step: epochs between decays")->check(whole_number(1, kMaxCount));
-    cmd->add_option("--gamma", a->schedule.gamma, "step, multistep: the decay factor (default 0.1)");
-    cmd->add_option("--milestones", a->schedule.milestones, "multistep: epochs at which to decay, e.g. 30,80")
+    cmd->add_option("--gamma", a->schedule.gamma, "step, multistep: the decay factor");
+    default_in_text(cmd->add_option("--milestones", a->schedule.milestones,
+                                    "multistep: epochs at which to decay, e.g. 30,80 (no default)"))
         ->delimiter(',');
     cmd->add_option("--t-max", a->schedule.t_max, "cosine: epochs of a half period")->check(whole_number(1, kMaxCount));
-    cmd->add_option("--eta-min", a->schedule.eta_min, "cosine: the lowest lr (default 0)");
-    cmd->add_option("--start-factor", a->schedule.start_factor, "linear: lr factor of the first epoch (default 1/3)");
-    cmd->add_option("--end-factor", a->schedule.end_factor, "linear: lr factor at the end (default 1)");
-    cmd->add_option("--total-iters", a->schedule.total_iters, "linear: epochs of the warm-up (default 5)")
+    cmd->add_option("--eta-min", a->schedule.eta_min, "cosine: the lowest lr");
+    default_in_text(
+        cmd->add_option("--start-factor", a->schedule.start_factor, "linear: lr factor of the first epoch (default 1/3)"));
+    cmd->add_option("--end-factor", a->schedule.end_factor, "linear: lr factor at the end");
+    cmd->add_option("--total-iters", a->schedule.total_iters, "linear: epochs of the warm-up")
         ->check(whole_number(1, kMaxCount));
-    cmd->add_option("--patience", a->patience,
-                    "early stopping: stop after this many epochs without improvement of --monitor on the "
-                    "validation set, keeping the best epoch's parameters (needs --val-x/--val-y)")
+    default_in_text(cmd->add_option("--patience", a->patience,
+                                    "early stopping: stop after this many epochs without improvement of --monitor on "
+                                    "the validation set, keeping the best epoch's parameters (needs --val-x/--val-y; "
+                                    "default: no early stopping)"))
         ->check(whole_number(1, kMaxCount));
-    cmd->add_option("--monitor", a->monitor, "early stopping's metric: val_loss (default) | val_accuracy")
+    cmd->add_option("--monitor", a->monitor, "early stopping's metric: val_loss | val_accuracy")
         ->check(CLI::IsMember({"val_loss", "val_accuracy"}));
     cmd->add_option("--min-delta", a->min_delta, "early stopping: the smallest change that counts as improvement")
         ->check(finite_number(0, 1e30));
@@ -330,8 +334,9 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--resume", a->resume,
                     "folder for a checkpoint written every epoch; resumes from it if present (one run at a time)")
         ->check(non_empty_path());
-    cmd->add_option("--allow-change", a->allow_change,
-                    "settings a resumed run may change from its checkpoint's, e.g. lr (see the error that lists them)")
+    default_in_text(cmd->add_option("--allow-change", a->allow_change,
+                                    "settings a resumed run may change from its checkpoint's, e.g. lr (see the error "
+                                    "that lists them; default none)"))
         ->delimiter(',');
     cmd->add_option("--dump-grads", a->dump_grads, "write the last step's accumulated gradients to this .npz")
         ->check(non_empty_path());
