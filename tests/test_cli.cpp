@@ -547,6 +547,7 @@ TEST_CASE("the model travels with its weights: predict needs no --model; --outpu
     const auto logits = run_vecnn(predict + " --out '" + (dir / "logits.npy") + "'");  // the default, as before
     INFO(logits.err);
     REQUIRE(logits.status == 0);
+    CHECK(logits.out.find("wrote 120 x 3 outputs to ") == 0);  // the line older scripts read
     REQUIRE(run_vecnn(predict + " --model 4-16-3 --output logits --out '" + (dir / "explicit.npy") + "'").status == 0);
     CHECK(test::slurp(dir / "logits.npy") == test::slurp(dir / "explicit.npy"));
     const auto probabilities = run_vecnn(predict + " --output probabilities --out '" + (dir / "p.npy") + "' --y '" +
@@ -555,7 +556,7 @@ TEST_CASE("the model travels with its weights: predict needs no --model; --outpu
     REQUIRE(probabilities.status == 0);
     CHECK(probabilities.out.find("accuracy ") != std::string::npos);
     CHECK(probabilities.out.find(" of 120 rows)") != std::string::npos);
-    REQUIRE(run_vecnn(predict + " --output indices --out '" + (dir / "i.npy") + "'").status == 0);
+    CHECK(run_vecnn(predict + " --output indices --out '" + (dir / "i.npy") + "'").out.find("wrote 120 class indices") == 0);
     const NpyArray indices = read_npy(dir / "i.npy");
     CHECK(indices.dtype == "<i8");
     REQUIRE(indices.shape == std::vector<std::size_t>{120});
@@ -674,6 +675,17 @@ TEST_CASE("--standardize: training statistics, saved with the model and the chec
     const auto a = npy_values(dir / "out.npy"), b = npy_values(dir / "bare_out.npy");
     REQUIRE(a.size() == b.size());
     for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i] == doctest::Approx(b[i]).epsilon(1e-5));
+    // Statistics of another width than the model's input are named.
+    ModelMetadata narrow = meta;
+    narrow.spec = "linear(4,16),relu,linear(16,3)";
+    narrow.mean.pop_back();
+    narrow.std.pop_back();
+    NamedArrays bad = parameters;
+    for (auto& array : metadata_arrays(narrow)) bad.push_back(std::move(array));
+    save_arrays(dir / "narrow.npz", bad);
+    check_fails(run_vecnn("predict --params '" + (dir / "narrow.npz") + "' --x '" + (dir / "xs.npy") + "' --out '" +
+                          (dir / "o.npy") + "'"),
+                {"--x", "xs.npy", "narrow.npz", "4 features per row", "statistics hold 3"});
     // Resuming is the same run only with the same choice.
     check_fails(run_vecnn("train --quiet --model " + kSpec + " --x '" + (dir / "xs.npy") + "' --y '" + (dir / "y.npy") +
                           "' --val-x '" + (dir / "xs.npy") + "' --val-y '" + (dir / "y.npy") +

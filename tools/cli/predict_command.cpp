@@ -107,7 +107,7 @@ std::size_t correct_rows(const std::vector<T>& out, std::size_t outputs, const T
 template <class T>
 void predict(const PredictArgs& a, Sequential<T>& model, const ModelMetadata& meta, Matrix<T>& x,
              const TargetData<T>* y) {
-    standardize(x, meta, "--x " + a.x);
+    standardize(x, meta, "--x " + a.x + " with the statistics of --params " + a.params);
     const std::size_t rows = x.shape()[0], outputs = model_features(model).outputs;
     std::vector<T> out = forward_all(a, model, x, outputs);
     const std::size_t correct = y ? correct_rows(out, outputs, *y) : 0;
@@ -116,8 +116,12 @@ void predict(const PredictArgs& a, Sequential<T>& model, const ModelMetadata& me
     // the report goes to stderr then.
     const bool to_stdout = a.out == "-" || a.out.rfind("/dev/", 0) == 0 || a.out.rfind("/proc/", 0) == 0;
     FILE* report = to_stdout ? stderr : stdout;
-    std::fprintf(report, "wrote %zu x %zu %s to %s\n", rows, a.output == "indices" ? 1 : outputs, a.output.c_str(),
-                 a.out.c_str());
+    if (a.output == "indices") {
+        std::fprintf(report, "wrote %zu class indices to %s\n", rows, a.out.c_str());
+    } else {  // the default's line as it always was
+        std::fprintf(report, "wrote %zu x %zu %s to %s\n", rows, outputs,
+                     a.output == "logits" ? "outputs" : a.output.c_str(), a.out.c_str());
+    }
     if (y) {
         std::fprintf(report, "accuracy %.2f%% (%zu of %zu rows)\n", 100.0 * static_cast<double>(correct) /
                      static_cast<double>(rows), correct, rows);

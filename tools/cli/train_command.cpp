@@ -140,7 +140,7 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
         val.emplace(load_model_data<T>(features, a.loss, a.val_x, a.val_y, "--val-x", "--val-y"));
     }
     // What travels with the parameters in --save and the checkpoint.
-    ModelMetadata metadata;
+    ModelMetadata metadata;  // its input_shape: a sample's shape, once train takes one
     metadata.spec = model->describe();
     if (a.standardize) {
         fit_standardization(train.features, metadata);
