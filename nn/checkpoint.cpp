@@ -1,6 +1,8 @@
 #include "vecnn/nn/checkpoint.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <set>
 #include <stdexcept>
 #include <vector>
@@ -46,8 +48,9 @@ NamedArrays gradient_arrays(const Layer<T>& model, FloatType type) {
     return arrays_of(model, model.gradient_data(), type);
 }
 
+// The parameters as `type`, then `extra`, to `path`.
 template <class T>
-void save_parameters(const Layer<T>& model, const std::string& path, FloatType type) {
+void write_model(const Layer<T>& model, const std::string& path, FloatType type, const NamedArrays& extra) {
     const std::string bad = non_finite_parameter(model);
     if (!bad.empty()) throw std::runtime_error("cannot save '" + path + "': " + bad + " (nothing non-finite is saved)");
     NamedArrays arrays;
@@ -56,12 +59,95 @@ void save_parameters(const Layer<T>& model, const std::string& path, FloatType t
     } catch (const std::invalid_argument& e) {
         throw std::invalid_argument("cannot save '" + path + "': " + e.what());
     }
+    arrays.insert(arrays.end(), extra.begin(), extra.end());
     write_npz(path, arrays);
+}
+
+// A metadata key's float64 vector, or an empty one when the key is absent.
+std::vector<double> optional_values(const NamedArrays& arrays, const std::string& key, const std::string& source) {
+    const NpyArray* a = find_array(arrays, key);
+    if (!a) return {};
+    if (!is_float_dtype(a->dtype) || a->ndim() != 1 || a->size() == 0) {
+        throw std::runtime_error(source + ": key '" + key + "' must be a 1-d float array, found " + describe_array(*a));
+    }
+    return to_vector<double>(*a);
+}
+
+void check_standardization(const ModelMetadata& m, const std::string& source) {
+    const std::string mean = kMetadataPrefix + "standardize.mean", std = kMetadataPrefix + "standardize.std";
+    if (m.mean.size() != m.std.size()) {
+        throw std::runtime_error(source + ": keys '" + mean + "' and '" + std + "' must hold one value per feature each, "
+                                 "found " + std::to_string(m.mean.size()) + " and " + std::to_string(m.std.size()));
+    }
+    for (std::size_t i = 0; i < m.mean.size(); ++i) {
+        if (!std::isfinite(m.mean[i]) || !std::isfinite(m.std[i]) || m.std[i] <= 0) {
+            throw std::runtime_error(source + ": feature " + std::to_string(i) + " of '" + mean + "' / '" + std +
+                                     "': mean " + std::to_string(m.mean[i]) + ", std " + std::to_string(m.std[i]) +
+                                     " (a finite mean and a positive finite std are needed)");
+        }
+    }
+}
+
+template <class T>
+void save_parameters(const Layer<T>& model, const std::string& path, FloatType type) {
+    write_model(model, path, type, {});
 }
 
 template <class T>
 void save_parameters(const Layer<T>& model, const std::string& path) {
     save_parameters(model, path, own_type<T>());
+}
+
+template <class T>
+void save_model(const Layer<T>& model, const ModelMetadata& metadata, const std::string& path) {
+    write_model(model, path, own_type<T>(), metadata_arrays(metadata));
+}
+
+bool is_metadata_key(const std::string& key) { return key.rfind(kMetadataPrefix, 0) == 0; }
+
+NpyArray text_array(const std::string& text) {
+    return make_npy(reinterpret_cast<const std::uint8_t*>(text.data()), {text.size()}, "|u1");
+}
+
+std::string array_text(const NpyArray& array, const std::string& key) {
+    if (array.dtype != "|u1" || array.ndim() != 1) {
+        throw std::runtime_error(array.source + ": key '" + key + "' must be text (a 1-d uint8 array), found " +
+                                 describe_array(array));
+    }
+    return std::string(array.bytes.begin(), array.bytes.end());
+}
+
+NamedArrays metadata_arrays(const ModelMetadata& m) {
+    NamedArrays arrays;
+    if (!m.spec.empty()) arrays.emplace_back(kMetadataPrefix + "model", text_array(m.spec));
+    if (!m.input_shape.empty()) {
+        const std::vector<std::uint64_t> shape(m.input_shape.begin(), m.input_shape.end());
+        arrays.emplace_back(kMetadataPrefix + "input_shape", make_npy(shape.data(), {shape.size()}));
+    }
+    if (!m.mean.empty()) {
+        arrays.emplace_back(kMetadataPrefix + "standardize.mean", make_npy(m.mean.data(), {m.mean.size()}));
+        arrays.emplace_back(kMetadataPrefix + "standardize.std", make_npy(m.std.data(), {m.std.size()}));
+    }
+    return arrays;
+}
+
+ModelMetadata read_metadata(const NamedArrays& arrays, const std::string& source) {
+    ModelMetadata m;
+    if (const NpyArray* spec = find_array(arrays, kMetadataPrefix + "model")) {
+        m.spec = array_text(*spec, kMetadataPrefix + "model");
+    }
+    if (const NpyArray* shape = find_array(arrays, kMetadataPrefix + "input_shape")) {
+        if (!is_integer_dtype(shape->dtype) || shape->ndim() != 1) {
+            throw std::runtime_error(source + ": key '" + kMetadataPrefix + "input_shape' must be a 1-d integer array, found " +
+                                     describe_array(*shape));
+        }
+        const auto dims = to_vector<std::uint64_t>(*shape);
+        m.input_shape.assign(dims.begin(), dims.end());
+    }
+    m.mean = optional_values(arrays, kMetadataPrefix + "standardize.mean", source);
+    m.std = optional_values(arrays, kMetadataPrefix + "standardize.std", source);
+    check_standardization(m, source);
+    return m;
 }
 
 template <class T>
@@ -88,7 +174,7 @@ void assign_parameters(Layer<T>& model, const NamedArrays& arrays, const std::st
         }
     }
     for (const auto& [key, a] : arrays) {
-        if (!model_keys.count(key)) {
+        if (!model_keys.count(key) && !is_metadata_key(key)) {
             problems.push_back("unexpected key '" + key + "': found " + describe_array(a) +
                                ", the model has no such parameter");
         }
@@ -131,6 +217,7 @@ NamedArrays load_arrays(const std::string& path) { return read_npz(path); }
     template NamedArrays gradient_arrays<T>(const Layer<T>&, FloatType);                  \
     template void save_parameters<T>(const Layer<T>&, const std::string&, FloatType);     \
     template void save_parameters<T>(const Layer<T>&, const std::string&);                \
+    template void save_model<T>(const Layer<T>&, const ModelMetadata&, const std::string&); \
     template void assign_parameters<T>(Layer<T>&, const NamedArrays&, const std::string&); \
     template void load_parameters<T>(Layer<T>&, const std::string&);
 VECNN_CHECKPOINT_INSTANTIATE(float)

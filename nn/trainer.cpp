@@ -10,6 +10,7 @@
 #include "vecnn/nn/clip_grad_norm.hpp"
 #include "vecnn/nn/communicator.hpp"
 #include "vecnn/nn/finite_check.hpp"
+#include "vecnn/nn/layer_spec.hpp"
 #include "vecnn/nn/optimizer.hpp"
 #include "vecnn/tensor/shape_check.hpp"
 
@@ -59,6 +60,21 @@ void Trainer<T>::require_finite_parameters() const {
                              optimizer_.describe() + ") left " + bad +
                              "; training stopped, nothing after the last good checkpoint was saved "
                              "(lower the learning rate or the weight decay)");
+}
+
+template <class T>
+void Trainer<T>::check_loss_growth(double loss, std::size_t rows) {
+    if (std::isnan(reference_loss_)) reference_loss_ = loss;
+    const double limit = options_.max_loss_growth * reference_loss_;
+    if (options_.max_loss_growth <= 0 || reference_loss_ <= 0 || loss <= limit) return;
+    require_finite_parameters();  // the last update, if it broke the model, is named first
+    throw std::runtime_error("training diverged: the loss is " + format_number(loss) + " at epoch " +
+                             std::to_string(epoch_ + 1) + ", step " + std::to_string(step_ + 1) + " (rows " +
+                             std::to_string(position_) + ".." + std::to_string(position_ + rows - 1) +
+                             " of the epoch), more than " + format_number(options_.max_loss_growth) + " times " +
+                             (epoch_ == 0 ? "the first step's loss " : "the first epoch's mean loss ") +
+                             format_number(reference_loss_) +
+                             "; parameters were not updated (lower the learning rate)");
 }
 
 template <class T>
@@ -123,6 +139,7 @@ TrainerState Trainer<T>::state() const {
     s.epochs_without_improvement = epochs_without_improvement_;
     s.stopped_early = stopped_early_;
     s.best_parameters = best_parameters_;
+    s.reference_loss = reference_loss_;
     return s;
 }
 
@@ -145,6 +162,7 @@ void Trainer<T>::restore(const TrainerState& state) {
     epochs_without_improvement_ = state.epochs_without_improvement;
     stopped_early_ = state.stopped_early;
     best_parameters_ = state.best_parameters;
+    reference_loss_ = state.reference_loss;
 }
 
 template <class T>
@@ -228,6 +246,7 @@ void Trainer<T>::synchronise_ranks(const DataSetView<T>& train, const DataSetVie
                                 s.best_parameters.size()};
     comm.broadcast(stopping, sizeof stopping, 0);
     comm.broadcast(&s.best_metric, sizeof s.best_metric, 0);
+    comm.broadcast(&s.reference_loss, sizeof s.reference_loss, 0);
     s.best_epoch = stopping[0];
     s.epochs_without_improvement = stopping[1];
     s.stopped_early = stopping[2] != 0;
@@ -373,6 +392,7 @@ void Trainer<T>::fit(const DataSetView<T>& train, const DataSetView<T>* validati
                 step_loss = totals[0];
                 step_correct = static_cast<std::size_t>(totals[1]);
             }
+            check_loss_growth(step_loss, rows);
             correct += step_correct;
             const std::size_t next = position_ + rows;
             const bool epoch_ends = next >= n || (options_.drop_last && n - next < batch);
@@ -409,6 +429,7 @@ void Trainer<T>::fit(const DataSetView<T>& train, const DataSetView<T>* validati
         e.seconds = seconds;
         e.samples_per_s = seconds > 0 ? static_cast<double>(seen) / seconds : 0;
         e.lr = optimizer_.lr();
+        if (epoch_ == 1 && seen) reference_loss_ = e.train.loss;
         if (validation) {
             e.has_validation = true;
             e.validation = evaluate(*validation);

@@ -84,6 +84,13 @@ struct TrainOptions {
     std::string monitor = "val_loss";
     double min_delta = 0;
     bool restore_best = true;
+    // A loss that explodes stops training with an error, as a non-finite one
+    // does: when > 0, a step whose loss is more than max_loss_growth times
+    // the reference loss throws "training diverged" before its update. The
+    // reference is the first epoch's mean loss (until it is known, the first
+    // step's loss). Not the best loss so far: on data fitted to a loss near
+    // zero, 1e-9 -> 1e-3 is noise, not divergence. 0: no such check.
+    double max_loss_growth = 1e6;
 };
 
 struct StepInfo {
@@ -136,6 +143,8 @@ struct TrainerState {
     std::size_t epochs_without_improvement = 0;
     bool stopped_early = false;
     std::vector<double> best_parameters;
+    // The reference of TrainOptions::max_loss_growth (NaN until the first step).
+    double reference_loss = std::numeric_limits<double>::quiet_NaN();
 };
 
 template <class T>
@@ -184,6 +193,9 @@ private:
     void check_engines() const;
     // Throws naming the step and the parameter if an update left a NaN or infinity.
     void require_finite_parameters() const;
+    // Throws if `loss`, this step's, grew beyond max_loss_growth times the
+    // reference; sets the reference from the run's first step.
+    void check_loss_growth(double loss, std::size_t rows);
     void begin_epoch(std::size_t rows);
     // Ranks: check they agree on data and settings; rank 0's state to all.
     void synchronise_ranks(const DataSetView<T>& train, const DataSetView<T>* validation);
@@ -215,6 +227,7 @@ private:
     std::size_t best_epoch_ = 0, epochs_without_improvement_ = 0;
     bool stopped_early_ = false;
     std::vector<double> best_parameters_;
+    double reference_loss_ = std::numeric_limits<double>::quiet_NaN();
     Communicator* comm_ = nullptr;
     double allreduce_seconds_ = 0;
 };

@@ -1,6 +1,7 @@
 #include "vecnn/nn/training_checkpoint.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <stdexcept>
 
@@ -15,10 +16,6 @@ const std::string optimizer_prefix = "optimizer.";
 const std::string trainer_prefix = "trainer.";
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
-
-NpyArray text_array(const std::string& text) {
-    return make_npy(reinterpret_cast<const std::uint8_t*>(text.data()), {text.size()}, "|u1");
-}
 
 NpyArray counter_array(std::size_t value) {
     const std::uint64_t v = value;
@@ -85,7 +82,7 @@ std::vector<std::string> setting_differences(const std::string& saved, const std
 
 template <class T>
 void save_training_checkpoint(const std::string& path, const Layer<T>& model, const Optimizer<T>& optimizer,
-                              const TrainerState& state, const std::string& config) {
+                              const TrainerState& state, const std::string& config, const NamedArrays& metadata) {
     const std::string bad = non_finite_parameter(model);
     if (!bad.empty()) throw std::runtime_error("cannot write the checkpoint '" + path + "': " + bad);
     NamedArrays arrays = parameter_arrays(model, sizeof(T) == 4 ? FloatType::float32 : FloatType::float64);
@@ -100,6 +97,9 @@ void save_training_checkpoint(const std::string& path, const Layer<T>& model, co
     arrays.emplace_back(trainer_prefix + "rng", text_array(state.rng));
     arrays.emplace_back(trainer_prefix + "epoch_rng", text_array(state.epoch_rng));
     arrays.emplace_back(trainer_prefix + "config", text_array(config));
+    if (!std::isnan(state.reference_loss)) {  // what a loss that explodes is measured against
+        arrays.emplace_back(trainer_prefix + "reference_loss", make_npy(&state.reference_loss, {1}));
+    }
     if (!state.best_parameters.empty()) {  // early stopping's memory
         arrays.emplace_back(trainer_prefix + "best_metric", make_npy(&state.best_metric, {1}));
         arrays.emplace_back(trainer_prefix + "best_epoch", counter_array(state.best_epoch));
@@ -109,6 +109,7 @@ void save_training_checkpoint(const std::string& path, const Layer<T>& model, co
         arrays.emplace_back(trainer_prefix + "best_parameters",
                             make_npy(state.best_parameters.data(), {state.best_parameters.size()}));
     }
+    arrays.insert(arrays.end(), metadata.begin(), metadata.end());
     write_npz(path, arrays);
 }
 
@@ -139,6 +140,12 @@ TrainerState load_training_checkpoint(const std::string& path, Layer<T>& model, 
     state.position = read_counter(arrays, trainer_prefix + "position", path);
     state.rng = read_text(arrays, trainer_prefix + "rng", path);
     state.epoch_rng = read_text(arrays, trainer_prefix + "epoch_rng", path);
+    if (find_array(arrays, trainer_prefix + "reference_loss") != nullptr) {  // absent before it was kept
+        const std::vector<double> reference =
+            to_vector<double>(require_key(arrays, trainer_prefix + "reference_loss", path));
+        if (reference.size() != 1) throw std::runtime_error(path + ": trainer.reference_loss must hold one value");
+        state.reference_loss = reference[0];
+    }
     if (find_array(arrays, trainer_prefix + "best_parameters") != nullptr) {
         state.best_parameters = to_vector<double>(require_key(arrays, trainer_prefix + "best_parameters", path));
         if (state.best_parameters.size() != model.parameter_count()) {
@@ -163,9 +170,9 @@ TrainerState load_training_checkpoint(const std::string& path, Layer<T>& model, 
 }
 
 template void save_training_checkpoint<float>(const std::string&, const Layer<float>&, const Optimizer<float>&,
-                                              const TrainerState&, const std::string&);
+                                              const TrainerState&, const std::string&, const NamedArrays&);
 template void save_training_checkpoint<double>(const std::string&, const Layer<double>&, const Optimizer<double>&,
-                                               const TrainerState&, const std::string&);
+                                               const TrainerState&, const std::string&, const NamedArrays&);
 template TrainerState load_training_checkpoint<float>(const std::string&, Layer<float>&, Optimizer<float>&,
                                                       const std::string&, const std::vector<std::string>&);
 template TrainerState load_training_checkpoint<double>(const std::string&, Layer<double>&, Optimizer<double>&,

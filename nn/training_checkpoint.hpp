@@ -7,6 +7,8 @@
 //   "trainer.best_*"             early stopping's memory, when it has one: the
 //                                best metric and epoch, epochs since, whether it
 //                                stopped, and the best parameters (float64)
+//   "trainer.reference_loss"     what a loss that explodes is measured against
+//                                (TrainOptions::max_loss_growth; optional)
 //   "trainer.config"             what the run was: its settings, one "key=value"
 //                                per line (model, dtype, optimizer and its
 //                                hyperparameters, batch size, seed, data shapes ...),
@@ -17,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "vecnn/data/npz.hpp"
 #include "vecnn/nn/layer.hpp"
 #include "vecnn/nn/optimizer_base.hpp"
 #include "vecnn/nn/trainer.hpp"
@@ -25,9 +28,11 @@ namespace vecnn {
 
 // Refuses (std::runtime_error, nothing written) a model or optimizer state
 // that holds a NaN or infinity: a checkpoint is always a good one.
+// `metadata`: the model's (checkpoint.hpp, "vecnn." keys), kept in the file too.
 template <class T>
 void save_training_checkpoint(const std::string& path, const Layer<T>& model, const Optimizer<T>& optimizer,
-                              const TrainerState& state, const std::string& config);
+                              const TrainerState& state, const std::string& config,
+                              const NamedArrays& metadata = {});
 
 // Restores model, optimizer and returns the trainer state. Throws
 // std::runtime_error naming the file and the key on any mismatch, and when

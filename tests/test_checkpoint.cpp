@@ -232,3 +232,51 @@ TEST_CASE("save_arrays and load_arrays keep any arrays, e.g. optimizer state and
     CHECK(back[4].first == "step");
     CHECK(to_labels(back[4].second) == std::vector<std::int64_t>{42});
 }
+
+TEST_CASE("model metadata travels with the parameters under vecnn.* keys; files without it load as before") {
+    TempDir dir;
+    const auto model = build_model<float>(kSpec, 3);
+    ModelMetadata meta;
+    meta.spec = model->describe();
+    meta.input_shape = {1, 2, 2};
+    meta.mean = {0.5, -1, 2, 3};
+    meta.std = {1, 2, 0.25, 4};
+    save_model(*model, meta, dir / "m.npz");
+    const NamedArrays arrays = load_arrays(dir / "m.npz");
+    const ModelMetadata back = read_metadata(arrays, dir / "m.npz");
+    CHECK(back.spec == kSpec);
+    CHECK(back.input_shape == std::vector<std::size_t>{1, 2, 2});
+    CHECK(back.mean == meta.mean);
+    CHECK(back.std == meta.std);
+    CHECK(find_array(arrays, "vecnn.input_shape")->dtype == "<u8");
+    CHECK(find_array(arrays, "vecnn.model")->dtype == "|u1");
+    auto reloaded = build_model<float>(kSpec);
+    load_parameters(*reloaded, dir / "m.npz");  // the metadata keys are not parameters
+    CHECK(values_of(*reloaded) == values_of(*model));
+
+    // A file without metadata: empty fields. An absent input shape: no key at all.
+    save_parameters(*model, dir / "plain.npz");
+    const ModelMetadata none = read_metadata(load_arrays(dir / "plain.npz"), "plain.npz");
+    CHECK(none.spec.empty());
+    CHECK(none.input_shape.empty());
+    CHECK(none.mean.empty());
+    save_model(*model, ModelMetadata{kSpec, {}, {}, {}}, dir / "spec_only.npz");
+    CHECK(find_array(load_arrays(dir / "spec_only.npz"), "vecnn.input_shape") == nullptr);
+
+    // Malformed metadata is named.
+    auto with = [&](const std::string& key, NpyArray a) {
+        NamedArrays bad = arrays;
+        for (auto& [k, v] : bad) {
+            if (k == key) v = std::move(a);
+        }
+        save_arrays(dir / "bad.npz", bad);
+        return error_of([&] { read_metadata(load_arrays(dir / "bad.npz"), dir / "bad.npz"); });
+    };
+    const std::vector<double> zero_std{1, 0, 1, 1}, three{1, 1, 1};
+    const float not_text[2] = {1, 2};
+    check_mentions(with("vecnn.standardize.std", make_npy(zero_std.data(), {4})),
+                   {"bad.npz", "feature 1", "positive finite std"});
+    check_mentions(with("vecnn.standardize.std", make_npy(three.data(), {3})), {"bad.npz", "found 4 and 3"});
+    check_mentions(with("vecnn.model", make_npy(not_text, {2})), {"bad.npz", "vecnn.model", "text"});
+    check_mentions(with("vecnn.input_shape", make_npy(not_text, {2})), {"bad.npz", "vecnn.input_shape", "integer"});
+}

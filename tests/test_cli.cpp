@@ -16,6 +16,7 @@
 
 #include "vecnn/data/idx.hpp"
 #include "vecnn/nn/checkpoint.hpp"
+#include "vecnn/nn/model_spec.hpp"
 #include "vecnn/data/npy.hpp"
 #include "vecnn/tensor/random.hpp"
 #include "tests/cli_runner.hpp"
@@ -340,7 +341,7 @@ TEST_CASE("every user mistake: one clear message, non-zero exit") {
         REQUIRE(run_vecnn(base + " --save '" + (dir / "p.npz") + "'").status == 0);
         check_fails(run_vecnn("predict --model 'linear(4,16),relu,linear(16,2)' --params '" + (dir / "p.npz") +
                               "' --x '" + (dir / "x.npy") + "' --out '" + (dir / "o.npy") + "'"),
-                    {"2.weight"});
+                    {"--model linear(4,16),relu,linear(16,2)", "p.npz", "linear(4,16),relu,linear(16,3)"});
     }
     SUBCASE("diverging training names epoch and step, writes no --save, keeps the last checkpoint") {
         const std::string run = base + " --loss cross-entropy --lr 1e30 --batch-size 8 --no-shuffle --resume '" +
@@ -358,6 +359,9 @@ TEST_CASE("bench --json: one record per engine with the fields the issue names, 
     INFO("stderr: " << r.err);
     REQUIRE(r.status == 0);
     CHECK(r.out.find("momentum 0)") != std::string::npos);
+    // One column per number: %bound (samples/s over the GEMM-only bound) is also the GEMM share of the step.
+    CHECK(r.out.find("%bound") != std::string::npos);
+    CHECK(r.out.find("gemm%") == std::string::npos);
     CHECK(r.out.find("OpenBLAS kernels ") != std::string::npos);
     // Every line parses as a JSON object (nlohmann-json, a parser the writer does not share).
     std::istringstream lines(vecnn::test::slurp(dir / "b.jsonl"));
@@ -379,6 +383,9 @@ TEST_CASE("bench --json: one record per engine with the fields the issue names, 
         // samples/s and us/step describe the same median step.
         CHECK(rec.at("samples_per_s").get<double>() * rec.at("step_us").get<double>() ==
               doctest::Approx(8e6).epsilon(1e-3));
+        // The JSON keeps both names of that one number (older readers use either).
+        CHECK(rec.at("gemm_fraction").get<double>() ==
+              doctest::Approx(rec.at("samples_per_s").get<double>() / rec.at("gemm_bound_samples_per_s").get<double>()));
     }
     CHECK(records[0].at("engine") == "vectorized");
     CHECK(records[0].contains("speedup_vs_loop"));
@@ -397,4 +404,291 @@ TEST_CASE("bench --json: one record per engine with the fields the issue names, 
 
     check_fails(run_vecnn("bench --model 16-32-4 --momentum 2"), {"--momentum"});
     check_fails(run_vecnn("bench --model 16-32-4 --json '" + (dir / "no/such/dir/b.jsonl") + "'"), {"b.jsonl"});
+}
+
+namespace {
+
+// What `help` says of `option`: its line and, when the text goes on the next
+// line, that one too, joined by a space ("" when no line documents it).
+std::string help_line(const std::string& help, const std::string& option) {
+    std::istringstream lines(help);
+    for (std::string line; std::getline(lines, line);) {
+        const std::size_t at = line.find(option + " ");
+        if (at == std::string::npos || line.find_first_not_of(' ') != at) continue;
+        std::string next;
+        if (std::getline(lines, next) && next.find_first_not_of(' ') > 2) line += " " + next.substr(next.find_first_not_of(' '));
+        return line + " ";
+    }
+    return "";
+}
+
+// `vecnn <command> --help` documents each option with its default.
+void check_defaults(const std::string& command, std::initializer_list<std::pair<std::string, std::string>> defaults) {
+    const auto r = run_vecnn(command + " --help");
+    REQUIRE(r.status == 0);
+    for (const auto& [option, shown] : defaults) {
+        const std::string line = help_line(r.out, option);
+        CAPTURE(command);
+        CAPTURE(line);
+        CHECK(line.find(shown) != std::string::npos);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("--help of every subcommand shows each option's default") {
+    check_defaults("train", {{"--epochs", "=1 "},
+                             {"--batch-size", "=64 "},
+                             {"--momentum", "=0 "},
+                             {"--optimizer", "=sgd "},
+                             {"--loss", "=cross-entropy "},
+                             {"--dtype", "=float32 "},
+                             {"--engine", "=vectorized "},
+                             {"--alpha", "=0.99 "},
+                             {"--max-loss-growth", "=1e+06 "},
+                             {"--lr", "default: sgd 0.01, adam and adamw 0.001"},
+                             {"--threads", "default: the number of cores"},
+                             {"--steps", "(default: none, --epochs decides)"},
+                             {"--patience", "default: no early stopping"}});
+    // A default that depends on another option is said in words, not shown as the variable's 0.
+    CHECK(help_line(run_vecnn("train --help").out, "--lr").find("=0") == std::string::npos);
+    check_defaults("predict", {{"--batch", "=1024 "}, {"--output", "=logits "}, {"--dtype", "=float32 "}});
+    check_defaults("bench", {{"--batch", "=64 "}, {"--engine", "=both "}, {"--threads", "=2 "}, {"--seconds", "=2 "},
+                             {"--repeats", "=5 "}, {"--momentum", "=0.9 "}});
+    check_defaults("gradcheck", {{"--batch", "=4 "}, {"--loss", "=cross-entropy "}, {"--eps", "=1e-06 "},
+                                 {"--atol", "=1e-05 "}, {"--rtol", "=0.001 "}});
+    check_defaults("summary", {{"--dtype", "=float32 "}, {"--input-shape", "default: the first layer's width"}});
+    check_defaults("lessons", {{"--size", "=full "}, {"--budget", "=1G "}, {"--chunk-budget", "=64M "}, {"--threads", "=2 "}});
+}
+
+TEST_CASE("float labels for cross-entropy and nll: whole numbers in range are class indices, others refused") {
+    TempDir dir("cli");
+    write_data(dir);
+    std::vector<float> labels(120);
+    for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<float>(i % 3);
+    write_npy(dir / "yf.npy", make_npy(labels.data(), {labels.size()}));
+    const std::string x = " --x '" + (dir / "x.npy") + "'";
+    for (const char* loss : {"cross-entropy", "nll"}) {
+        CAPTURE(loss);
+        const std::string model = std::string(loss) == "nll" ? "'linear(4,3),log_softmax'" : kSpec;
+        const std::string train = "train --quiet --epochs 2 --loss " + std::string(loss) + " --model " + model + x;
+        REQUIRE(run_vecnn(train + " --y '" + (dir / "y.npy") + "' --save '" + (dir / "int.npz") + "'").status == 0);
+        const auto r = run_vecnn(train + " --y '" + (dir / "yf.npy") + "' --save '" + (dir / "float.npz") + "'");
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        CHECK(test::slurp(dir / "int.npz") == test::slurp(dir / "float.npz"));  // the same labels, the same training
+    }
+    labels[7] = 1.5f;
+    write_npy(dir / "half.npy", make_npy(labels.data(), {labels.size()}));
+    check_fails(run_vecnn("train --model " + kSpec + x + " --y '" + (dir / "half.npy") + "'"),
+                {"half.npy", "labels must be integer class indices", "sample 7", "1.5"});
+    labels[7] = 3.0f;  // whole, but the model has 3 classes
+    write_npy(dir / "three.npy", make_npy(labels.data(), {labels.size()}));
+    check_fails(run_vecnn("train --model " + kSpec + x + " --y '" + (dir / "three.npy") + "' --loss nll"),
+                {"three.npy", "labels must be integer class indices", "0..2"});
+    // CSV labels written as floats ("2.0") are the same.
+    {
+        std::ofstream csv(dir / "y.csv");
+        for (std::size_t i = 0; i < 120; ++i) csv << i % 3 << ".0\n";
+    }
+    const auto csv = run_vecnn("train --quiet --model " + kSpec + x + " --y '" + (dir / "y.csv") + "'");
+    INFO(csv.err);
+    CHECK(csv.status == 0);
+}
+
+TEST_CASE("--quiet keeps the final metrics line; a loss that explodes is an error, not a NaN") {
+    TempDir dir("cli");
+    write_data(dir);
+    const auto r = run_vecnn(train_args(dir) + " --epochs 3 --lr 0.1 --val-x '" + (dir / "x.npy") + "' --val-y '" +
+                             (dir / "y.npy") + "'");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.rfind("final: epoch 3, step 6  loss ", 0) == 0);  // the only line
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+    for (const char* field : {"  accuracy ", "%  val_loss ", "  val_accuracy "}) CHECK(r.out.find(field) != std::string::npos);
+
+    // Regression with a far too large lr: the loss grows geometrically, stays finite for many steps.
+    std::vector<float> rows(120);
+    for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<float>(i % 3);
+    write_npy(dir / "rows.npy", make_npy(rows.data(), {rows.size(), 1}));
+    const std::string diverging = "train --quiet --model 'linear(4,1)' --loss mse --x '" + (dir / "x.npy") +
+                                  "' --y '" + (dir / "rows.npy") + "' --lr 5 --batch-size 8 --no-shuffle --epochs 3";
+    const auto exploded = run_vecnn(diverging + " --save '" + (dir / "never.npz") + "'");
+    check_fails(exploded, {"training diverged", "epoch 1, step", "more than 1e+06 times the first step's loss",
+                           "parameters were not updated"});
+    CHECK(exploded.out.empty());  // no final line for a failed run
+    CHECK_FALSE(std::filesystem::exists(dir / "never.npz"));
+    // Without the check the same run ends in a non-finite loss (the old, later error).
+    const auto unchecked = run_vecnn(diverging + " --max-loss-growth 0");
+    check_fails(unchecked, {"training diverged"});
+    CHECK(unchecked.err.find("times the first") == std::string::npos);
+    check_fails(run_vecnn(diverging + " --max-loss-growth -1"), {"--max-loss-growth"});
+}
+
+namespace {
+
+std::vector<double> npy_values(const std::string& path) { return to_vector<double>(read_npy(path)); }
+
+}  // namespace
+
+TEST_CASE("the model travels with its weights: predict needs no --model; --output indices|probabilities|logits; --y") {
+    TempDir dir("cli");
+    write_data(dir);
+    REQUIRE(run_vecnn(train_args(dir) + " --epochs 20 --lr 0.1 --momentum 0.9 --batch-size 16 --save '" +
+                      (dir / "p.npz") + "'")
+                .status == 0);
+    const NamedArrays saved = load_arrays(dir / "p.npz");
+    REQUIRE(find_array(saved, "vecnn.model") != nullptr);
+    CHECK(array_text(*find_array(saved, "vecnn.model"), "vecnn.model") == "linear(4,16),relu,linear(16,3)");
+    CHECK(find_array(saved, "vecnn.input_shape") == nullptr);  // none given
+    CHECK(find_array(saved, "vecnn.standardize.mean") == nullptr);
+
+    const std::string predict = "predict --params '" + (dir / "p.npz") + "' --x '" + (dir / "x.npy") + "'";
+    const auto logits = run_vecnn(predict + " --out '" + (dir / "logits.npy") + "'");  // the default, as before
+    INFO(logits.err);
+    REQUIRE(logits.status == 0);
+    CHECK(logits.out.find("wrote 120 x 3 outputs to ") == 0);  // the line older scripts read
+    REQUIRE(run_vecnn(predict + " --model 4-16-3 --output logits --out '" + (dir / "explicit.npy") + "'").status == 0);
+    CHECK(test::slurp(dir / "logits.npy") == test::slurp(dir / "explicit.npy"));
+    const auto probabilities = run_vecnn(predict + " --output probabilities --out '" + (dir / "p.npy") + "' --y '" +
+                                         (dir / "y.npy") + "'");
+    INFO(probabilities.err);
+    REQUIRE(probabilities.status == 0);
+    CHECK(probabilities.out.find("accuracy ") != std::string::npos);
+    CHECK(probabilities.out.find(" of 120 rows)") != std::string::npos);
+    CHECK(run_vecnn(predict + " --output indices --out '" + (dir / "i.npy") + "'").out.find("wrote 120 class indices") == 0);
+    const NpyArray indices = read_npy(dir / "i.npy");
+    CHECK(indices.dtype == "<i8");
+    REQUIRE(indices.shape == std::vector<std::size_t>{120});
+    const auto z = npy_values(dir / "logits.npy"), p = npy_values(dir / "p.npy"), k = npy_values(dir / "i.npy");
+    for (std::size_t i = 0; i < 120; ++i) {
+        CAPTURE(i);
+        double max = z[i * 3], sum = 0;
+        std::size_t best = 0;
+        for (std::size_t j = 1; j < 3; ++j) {
+            if (z[i * 3 + j] > max) max = z[i * 3 + j], best = j;
+        }
+        for (std::size_t j = 0; j < 3; ++j) sum += std::exp(z[i * 3 + j] - max);
+        for (std::size_t j = 0; j < 3; ++j) CHECK(p[i * 3 + j] == doctest::Approx(std::exp(z[i * 3 + j] - max) / sum));
+        CHECK(k[i] == static_cast<double>(best));
+    }
+
+    // A --model that disagrees with the saved one names both; a file of an older vecnn needs --model.
+    check_fails(run_vecnn(predict + " --model 4-8-3 --out '" + (dir / "o.npy") + "'"),
+                {"--model linear(4,8),relu,linear(8,3)", "linear(4,16),relu,linear(16,3)", "p.npz"});
+    NamedArrays old;
+    for (const auto& [key, array] : saved) {
+        if (!is_metadata_key(key)) old.emplace_back(key, array);
+    }
+    save_arrays(dir / "old.npz", old);
+    const std::string old_predict = "predict --params '" + (dir / "old.npz") + "' --x '" + (dir / "x.npy") + "'";
+    check_fails(run_vecnn(old_predict + " --out '" + (dir / "o.npy") + "'"), {"old.npz", "no model spec", "--model"});
+    REQUIRE(run_vecnn(old_predict + " --model " + kSpec + " --out '" + (dir / "old_out.npy") + "'").status == 0);
+    CHECK(test::slurp(dir / "old_out.npy") == test::slurp(dir / "logits.npy"));
+    // A file with metadata starts a new run as --init (the vecnn.* keys are not parameters).
+    const auto init = run_vecnn(train_args(dir) + " --init '" + (dir / "p.npz") + "'");
+    INFO(init.err);
+    CHECK(init.status == 0);
+    check_fails(run_vecnn(predict + " --output classes --out '" + (dir / "o.npy") + "'"), {"--output", "classes"});
+}
+
+TEST_CASE("predict --output probabilities of models that end in softmax or log_softmax: not applied twice") {
+    TempDir dir("cli");
+    write_data(dir);
+    for (const char* spec : {"linear(4,3),softmax", "linear(4,3),log_softmax"}) {
+        CAPTURE(spec);
+        const auto model = build_model<float>(spec, 5);
+        ModelMetadata metadata;
+        metadata.spec = model->describe();
+        save_model(*model, metadata, dir / "m.npz");
+        const std::string predict = "predict --params '" + (dir / "m.npz") + "' --x '" + (dir / "x.npy") + "'";
+        REQUIRE(run_vecnn(predict + " --out '" + (dir / "raw.npy") + "'").status == 0);
+        REQUIRE(run_vecnn(predict + " --output probabilities --out '" + (dir / "p.npy") + "'").status == 0);
+        const auto raw = npy_values(dir / "raw.npy"), p = npy_values(dir / "p.npy");
+        const bool logs = std::string(spec).find("log_softmax") != std::string::npos;
+        for (std::size_t i = 0; i < 120; ++i) {
+            double sum = 0;
+            for (std::size_t j = 0; j < 3; ++j) {
+                const double want = logs ? std::exp(raw[i * 3 + j]) : raw[i * 3 + j];
+                CHECK(p[i * 3 + j] == doctest::Approx(want).epsilon(1e-6));
+                sum += p[i * 3 + j];
+            }
+            CHECK(sum == doctest::Approx(1).epsilon(1e-5));
+        }
+    }
+    const auto one_output = build_model<float>("linear(4,1)");
+    save_model(*one_output, ModelMetadata{one_output->describe(), {}, {}, {}}, dir / "one.npz");
+    check_fails(run_vecnn("predict --params '" + (dir / "one.npz") + "' --x '" + (dir / "x.npy") + "' --output indices "
+                          "--out '" + (dir / "o.npy") + "'"),
+                {"--output indices", "2 or more outputs", "linear(4,1)"});
+}
+
+TEST_CASE("--standardize: training statistics, saved with the model and the checkpoint, applied by predict") {
+    TempDir dir("cli");
+    write_data(dir);
+    // Features far from zero mean and unit scale, one of them constant.
+    std::vector<float> x = to_vector<float>(read_npy(dir / "x.npy"));
+    for (std::size_t i = 0; i < 120; ++i) {
+        x[i * 4 + 0] = 100 + 50 * x[i * 4 + 0];
+        x[i * 4 + 3] = 7;
+    }
+    write_npy(dir / "xs.npy", make_npy(x.data(), {120, 4}));
+    const auto r = run_vecnn("train --quiet --model " + kSpec + " --x '" + (dir / "xs.npy") + "' --y '" +
+                             (dir / "y.npy") + "' --val-x '" + (dir / "xs.npy") + "' --val-y '" + (dir / "y.npy") +
+                             "' --standardize --epochs 30 --lr 0.1 --momentum 0.9 --batch-size 16 --resume '" +
+                             (dir / "run") + "' --save '" + (dir / "s.npz") + "'");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const ModelMetadata meta = read_metadata(load_arrays(dir / "s.npz"), "s.npz");
+    REQUIRE(meta.mean.size() == 4);
+    REQUIRE(meta.std.size() == 4);
+    for (std::size_t j = 0; j < 4; ++j) {
+        double mean = 0, var = 0;
+        for (std::size_t i = 0; i < 120; ++i) mean += x[i * 4 + j] / 120.0;
+        for (std::size_t i = 0; i < 120; ++i) var += (x[i * 4 + j] - mean) * (x[i * 4 + j] - mean) / 120.0;  // population
+        CHECK(meta.mean[j] == doctest::Approx(mean));
+        CHECK(meta.std[j] == doctest::Approx(j == 3 ? 1.0 : std::sqrt(var)));  // a constant feature keeps std 1
+    }
+    const ModelMetadata checkpointed = read_metadata(load_arrays(dir / "run/checkpoint.npz"), "checkpoint.npz");
+    CHECK(checkpointed.mean == meta.mean);
+    CHECK(checkpointed.std == meta.std);
+    // predict standardizes --x with the saved statistics: the same outputs as the
+    // parameters alone on features standardized here.
+    const auto predicted = run_vecnn("predict --params '" + (dir / "s.npz") + "' --x '" + (dir / "xs.npy") +
+                                     "' --y '" + (dir / "y.npy") + "' --out '" + (dir / "out.npy") + "'");
+    INFO(predicted.err);
+    REQUIRE(predicted.status == 0);
+    CHECK(predicted.out.find("accuracy 100.00%") != std::string::npos);
+    std::vector<float> standardized(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        standardized[i] = static_cast<float>((x[i] - meta.mean[i % 4]) / meta.std[i % 4]);
+    }
+    write_npy(dir / "xz.npy", make_npy(standardized.data(), {120, 4}));
+    NamedArrays parameters;
+    for (const auto& [key, array] : load_arrays(dir / "s.npz")) {
+        if (!is_metadata_key(key)) parameters.emplace_back(key, array);
+    }
+    save_arrays(dir / "bare.npz", parameters);
+    REQUIRE(run_vecnn("predict --model " + kSpec + " --params '" + (dir / "bare.npz") + "' --x '" + (dir / "xz.npy") +
+                      "' --out '" + (dir / "bare_out.npy") + "'")
+                .status == 0);
+    const auto a = npy_values(dir / "out.npy"), b = npy_values(dir / "bare_out.npy");
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i] == doctest::Approx(b[i]).epsilon(1e-5));
+    // Statistics of another width than the model's input are named.
+    ModelMetadata narrow = meta;
+    narrow.spec = "linear(4,16),relu,linear(16,3)";
+    narrow.mean.pop_back();
+    narrow.std.pop_back();
+    NamedArrays bad = parameters;
+    for (auto& array : metadata_arrays(narrow)) bad.push_back(std::move(array));
+    save_arrays(dir / "narrow.npz", bad);
+    check_fails(run_vecnn("predict --params '" + (dir / "narrow.npz") + "' --x '" + (dir / "xs.npy") + "' --out '" +
+                          (dir / "o.npy") + "'"),
+                {"--x", "xs.npy", "narrow.npz", "4 features per row", "statistics hold 3"});
+    // Resuming is the same run only with the same choice.
+    check_fails(run_vecnn("train --quiet --model " + kSpec + " --x '" + (dir / "xs.npy") + "' --y '" + (dir / "y.npy") +
+                          "' --val-x '" + (dir / "xs.npy") + "' --val-y '" + (dir / "y.npy") +
+                          "' --epochs 31 --lr 0.1 --momentum 0.9 --batch-size 16 --resume '" + (dir / "run") + "'"),
+                {"standardize: checkpoint true, this run (not set)"});
 }

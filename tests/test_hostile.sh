@@ -151,10 +151,17 @@ refused "Adam --lr 1e39" "Adam" "1e+39" -- "${train[@]}" --x x.npy --y y.npy --o
 refused "--init with a NaN weight" "nan_init.npz" "'0.weight' [1, 1] is NaN" -- "${train[@]}" --x x.npy --y y.npy --init nan_init.npz
 refused "predict --params with a NaN weight" "nan_init.npz" "is NaN" -- predict "${model[@]}" --params nan_init.npz --x x.npy --out o.npy
 cp run/checkpoint.npz checkpoint_before.npz
+# (--max-loss-growth 0: the loss explodes first, and is refused first; this checks the parameters behind it)
 refused "an update that overflows" "optimizer step" "'0.weight'" "inf" -- \
-    "${train[@]}" --x x.npy --y y.npy --epochs 5 --resume run --lr 1 --weight-decay 1e38 --allow-change lr,weight_decay --save diverged.npz
+    "${train[@]}" --x x.npy --y y.npy --epochs 5 --resume run --lr 1 --weight-decay 1e38 --allow-change lr,weight_decay \
+    --max-loss-growth 0 --save diverged.npz
 cmp -s run/checkpoint.npz checkpoint_before.npz || fail "the last good checkpoint was not kept"
 [[ ! -e diverged.npz ]] || fail "a diverged model was saved"
+refused "a loss that explodes" "training diverged" "more than 1e+06 times the first epoch's mean loss" -- \
+    "${train[@]}" --x x.npy --y y.npy --epochs 5 --resume run --lr 1 --weight-decay 1e38 --allow-change lr,weight_decay \
+    --save diverged.npz
+cmp -s run/checkpoint.npz checkpoint_before.npz || fail "a loss that explodes: the last good checkpoint was not kept"
+[[ ! -e diverged.npz ]] || fail "a loss that explodes: the model was saved"
 
 # ---- 5. pipes and FIFOs
 mkfifo in.fifo

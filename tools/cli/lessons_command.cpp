@@ -107,15 +107,15 @@ void add_lessons_command(CLI::App& app) {
     auto a = std::make_shared<LessonsArgs>();
     auto* cmd = app.add_subcommand("lessons", "the vectorization lessons: loop against vectorized, checked, timed, weighed");
     cmd->add_flag("--list", a->list, "list the lessons and exit");
-    cmd->add_option("--only", a->only, "run only these lessons (names from --list)");
-    cmd->add_option("--size", a->size, "small | full (default full)")->check(CLI::IsMember({"small", "full"}));
+    default_in_text(cmd->add_option("--only", a->only, "run only these lessons (names from --list; default all)"));
+    cmd->add_option("--size", a->size, "small | full")->check(CLI::IsMember({"small", "full"}));
     cmd->add_flag("--check", a->check, "small sizes, agreement checks; exit 1 if any fails (the test suite runs this)");
     cmd->add_option("--json", a->json, "one JSON object per lesson and version to this file")->check(non_empty_path());
     cmd->add_option("--budget", a->budget,
                     "memory budget: the design challenge's second one (lesson chunking; the first is 8G), and the "
-                    "limit over which lesson distance skips its evaluated broadcast; e.g. 1G, 512M (default 1G)");
+                    "limit over which lesson distance skips its evaluated broadcast; e.g. 1G, 512M");
     cmd->add_option("--chunk-budget", a->chunk_budget,
-                    "memory budget of the chunked distance matrix (lesson distance), e.g. 64M (default 64M)");
+                    "memory budget of the chunked distance matrix (lesson distance), e.g. 64M");
     add_threads_option(*cmd, a->threads);
     cmd->callback([a] { run(*a); });
 }

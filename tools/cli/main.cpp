@@ -10,6 +10,9 @@
 int main(int argc, char** argv) {
     CLI::App app{"vecnn: train small neural networks on vectorized or loop engines"};
     app.require_subcommand(1);
+    // --help shows every option's default, taken from the variable it fills
+    // (subcommands inherit this); options.hpp's default_in_text() opts out.
+    app.option_defaults()->always_capture_default();
     vecnn::cli::add_train_command(app);
     vecnn::cli::add_predict_command(app);
     vecnn::cli::add_gradcheck_command(app);

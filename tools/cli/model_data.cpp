@@ -1,7 +1,9 @@
 #include "tools/cli/model_data.hpp"
 
+#include <cmath>
 #include <stdexcept>
 
+#include "vecnn/nn/layer_spec.hpp"
 #include "vecnn/nn/loss.hpp"
 #include "vecnn/tensor/shape_check.hpp"
 
@@ -26,6 +28,25 @@ void check_width(const SpecFeatures& f, const DataFile& x, const char* x_option)
                                     ") features, which do not fit the model, which takes " + std::to_string(f.inputs) +
                                     " features per row");
     }
+}
+
+// One column of floats where class indices belong (cross-entropy, nll): a
+// float .npy or a CSV of "3.0"s, NumPy's habit. Whole numbers in range are
+// the labels; anything else is refused, naming the first bad sample.
+template <class T>
+std::vector<std::int64_t> labels_from_column(const Matrix<T>& column, std::size_t classes, const std::string& where) {
+    std::vector<std::int64_t> labels(column.shape()[0]);
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        const T v = column(i, 0);
+        if (v != std::floor(v) || v < 0 || v >= static_cast<T>(classes)) {
+            throw std::invalid_argument(where + ": labels must be integer class indices in 0.." +
+                                        std::to_string(classes == 0 ? 0 : classes - 1) + " (the model's " +
+                                        std::to_string(classes) + " outputs), but sample " + std::to_string(i) +
+                                        " holds " + format_number(static_cast<double>(v)));
+        }
+        labels[i] = static_cast<std::int64_t>(v);
+    }
+    return labels;
 }
 
 template <class T>
@@ -67,6 +88,11 @@ ModelData<T> load_model_data(const SpecFeatures& f, const std::string& loss, con
         throw std::invalid_argument(std::string(y_option) + " " + y_path + ": " + std::to_string(d.targets.size()) +
                                     " targets for the " + std::to_string(rows) + " rows of " + x_option + " " +
                                     x_path);
+    }
+    if (!d.targets.is_labels && !loss_needs_rows(loss) && d.targets.rows.shape()[1] == 1) {
+        d.targets.labels = labels_from_column(d.targets.rows, f.outputs, std::string(y_option) + " " + y_path);
+        d.targets.rows = Matrix<T>();
+        d.targets.is_labels = true;
     }
     if (!d.targets.is_labels && loss_needs_labels(loss)) {
         throw std::invalid_argument(std::string(y_option) + " " + y_path + ": holds target rows, but the " + loss +

@@ -19,6 +19,11 @@ constexpr std::uint64_t kMaxCount = 1000000000;
 // Compute threads: more than any machine vecnn runs on has cores.
 constexpr std::uint64_t kMaxThreads = 256;
 
+// An option whose default is not its variable's value (it depends on another
+// option, or 0 stands for "decide for me"): its help text says the default,
+// and the captured one is not shown.
+inline CLI::Option* default_in_text(CLI::Option* option) { return option->default_str(""); }
+
 // The one model-spec grammar of every command (nn/model_spec.hpp).
 inline CLI::Option* add_model_option(CLI::App& cmd, std::string& spec, const std::string& lead = "") {
     return cmd.add_option("--model", spec,
@@ -28,10 +33,9 @@ inline CLI::Option* add_model_option(CLI::App& cmd, std::string& spec, const std
 
 // --input-shape C,H,W: the sample shape of a model with image layers (conv2d, maxpool2d).
 inline CLI::Option* add_input_shape_option(CLI::App& cmd, std::vector<std::size_t>& shape) {
-    return cmd
-        .add_option("--input-shape", shape,
+    return default_in_text(cmd.add_option("--input-shape", shape,
                     "shape of one sample, e.g. 1,28,28 (channels, height, width) for a model that starts with "
-                    "conv2d or maxpool2d; rows hold samples in that order (NCHW), as IDX images do")
+                    "conv2d or maxpool2d; rows hold samples in that order (NCHW), as IDX images do"))
         ->delimiter(',')
         ->check(whole_number(1, kMaxCount));
 }
@@ -41,8 +45,11 @@ inline void add_engine_option(CLI::App& cmd, std::string& engine) {
 }
 
 inline void add_threads_option(CLI::App& cmd, int& threads) {
-    cmd.add_option("--threads", threads, "compute threads (vecnn's worker pool; OpenBLAS itself runs single-threaded)")
-        ->check(whole_number(1, kMaxThreads));
+    auto* option = cmd.add_option("--threads", threads,
+                                  "compute threads (vecnn's worker pool; OpenBLAS itself runs single-threaded)" +
+                                      std::string(threads > 0 ? "" : "; default: the number of cores"));
+    option->check(whole_number(1, kMaxThreads));
+    if (threads == 0) default_in_text(option);
 }
 
 // --max-input-bytes and --input-timeout (tensor/limits.hpp), applied when parsed.
@@ -64,13 +71,14 @@ inline void add_loss_options(CLI::App& cmd, std::string& loss, LossOptions& opti
     std::string names;
     for (const auto& n : loss_names()) names += (names.empty() ? "" : " | ") + n;
     cmd.add_option("--loss", loss, names)->check(CLI::IsMember(loss_names()));
-    cmd.add_option("--reduction", reduction, "mean | sum, as PyTorch's reduction (default mean)")
+    cmd.add_option("--reduction", reduction, "mean | sum, as PyTorch's reduction")
         ->check(CLI::IsMember({"mean", "sum"}));
-    cmd.add_option("--pos-weight", options.pos_weight,
-                   "bce-with-logits: weight of the positive targets, one value or one per output")
+    default_in_text(cmd.add_option("--pos-weight", options.pos_weight,
+                                   "bce-with-logits: weight of the positive targets, one value or one per output "
+                                   "(default 1 for each)"))
         ->delimiter(',');
-    cmd.add_option("--huber-delta", options.huber_delta, "huber: where the loss turns linear (default 1)");
-    cmd.add_option("--smooth-l1-beta", options.smooth_l1_beta, "smooth-l1: where the loss turns linear (default 1)");
+    cmd.add_option("--huber-delta", options.huber_delta, "huber: where the loss turns linear");
+    cmd.add_option("--smooth-l1-beta", options.smooth_l1_beta, "smooth-l1: where the loss turns linear");
 }
 
 inline void add_dtype_option(CLI::App& cmd, std::string& dtype) {

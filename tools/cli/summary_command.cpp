@@ -43,9 +43,9 @@ void add_summary_command(CLI::App& app) {
     auto a = std::make_shared<SummaryArgs>();
     auto* cmd = app.add_subcommand("summary", "per layer: output shape, parameters, FLOPs and activation memory");
     add_model_option(*cmd, a->model)->required();
-    cmd->add_option("--input-shape", a->input_shape,
-                    "features per sample, or its shape (e.g. 1,28,28: channels, height, width, as conv2d needs); "
-                    "default: the first layer's width")
+    default_in_text(cmd->add_option("--input-shape", a->input_shape,
+                                    "features per sample, or its shape (e.g. 1,28,28: channels, height, width, as "
+                                    "conv2d needs); default: the first layer's width"))
         ->delimiter(',');
     add_dtype_option(*cmd, a->dtype);
     cmd->callback([a] {

@@ -1,6 +1,7 @@
 // vecnn train: trains a model spec on features and targets from files.
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -23,6 +24,7 @@
 #include "tools/cli/model_data.hpp"
 #include "tools/cli/options.hpp"
 #include "tools/cli/run_folder_lock.hpp"
+#include "tools/cli/standardize.hpp"
 #include "vecnn/nn/layer_spec.hpp"
 #include "vecnn/tensor/shape_check.hpp"
 
@@ -43,6 +45,7 @@ struct TrainArgs {
     std::size_t patience = 0;
     std::string monitor = "val_loss";
     double min_delta = 0;
+    double max_loss_growth = 1e6;
     bool no_shuffle = false, drop_last = false;
     std::uint64_t seed = 0;
     std::string init, init_scheme = "default", save, resume, dump_grads, log_json;
@@ -50,6 +53,7 @@ struct TrainArgs {
     int threads = 0;
     bool quiet = false;
     bool distributed = false;
+    bool standardize = false;
 };
 
 std::string join_numbers(const std::vector<double>& values) {
@@ -87,8 +91,32 @@ std::string run_settings(const TrainArgs& a, const Layer<T>& model, const Loss<T
     s += "\nbatch_size=" + std::to_string(a.batch_size) + "\naccumulate=" + std::to_string(a.accumulate) +
          "\nseed=" + std::to_string(a.seed) + "\nshuffle=" + (a.no_shuffle ? "false" : "true") +
          "\ndrop_last=" + (a.drop_last ? "true" : "false") + "\ntrain_data=" + shape(train);
+    if (a.standardize) s += "\nstandardize=true";
     if (val) s += "\nvalidation_data=" + shape(*val);
     return s;
+}
+
+// "  loss 0.0123  accuracy 98.33%", each name after `prefix`; no accuracy for
+// single-column regression.
+std::string metrics(const std::string& prefix, const Evaluation& e) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "  %sloss %.6g", prefix.c_str(), e.loss);
+    std::string s = buf;
+    if (!std::isnan(e.accuracy)) {
+        std::snprintf(buf, sizeof buf, "  %saccuracy %.2f%%", prefix.c_str(), 100 * e.accuracy);
+        s += buf;
+    }
+    return s;
+}
+
+// One line, --quiet or not: the metrics of the parameters as they are saved
+// (after early stopping, the best epoch's), on the training and validation sets.
+template <class T>
+void print_final_metrics(Trainer<T>& trainer, const ModelData<T>& train, const ModelData<T>* val) {
+    std::string line = "final: epoch " + std::to_string(trainer.epoch()) + ", step " + std::to_string(trainer.step()) +
+                       metrics("", trainer.evaluate(train.view));
+    if (val) line += metrics("val_", trainer.evaluate(val->view));
+    std::printf("%s\n", line.c_str());
 }
 
 // With ranks (comm not null) every rank trains its shard of each step; rank
@@ -108,11 +136,20 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
     auto loss = make_loss<T>(a.loss, loss_options);
     const SpecFeatures features = model_features(*model);
 
-    const ModelData<T> train = load_model_data<T>(features, a.loss, a.x, a.y, "--x", "--y");
+    ModelData<T> train = load_model_data<T>(features, a.loss, a.x, a.y, "--x", "--y");
     std::optional<ModelData<T>> val;
     if (!a.val_x.empty() || !a.val_y.empty()) {
         if (a.val_x.empty() || a.val_y.empty()) throw CommandError("--val-x and --val-y go together");
         val.emplace(load_model_data<T>(features, a.loss, a.val_x, a.val_y, "--val-x", "--val-y"));
+    }
+    // What travels with the parameters in --save and the checkpoint.
+    ModelMetadata metadata;
+    metadata.spec = model->describe();
+    metadata.input_shape = a.input_shape;
+    if (a.standardize) {
+        fit_standardization(train.features, metadata);
+        standardize(train.features, metadata, "--x " + a.x);
+        if (val) standardize(val->features, metadata, "--val-x " + a.val_x);
     }
     apply_init_scheme(*model, init_scheme_from_string(a.init_scheme), a.seed);
     if (!a.init.empty() && lead) load_parameters(*model, a.init);
@@ -133,6 +170,7 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
     options.patience = a.patience;
     options.monitor = a.monitor;
     options.min_delta = a.min_delta;
+    options.max_loss_growth = a.max_loss_growth;
     Trainer<T> trainer(*model, *loss, *optimizer, options);
     const LrSchedule schedule(a.schedule, optimizer->lr());  // checks the options before any work
     if (a.schedule.kind != "none") trainer.lr_at_epoch = [&schedule](std::size_t e) { return schedule.lr_at(e); };
@@ -165,7 +203,7 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
         auto report = trainer.on_epoch;
         trainer.on_epoch = [&, report](const EpochInfo& e) {
             if (report) report(e);
-            save_training_checkpoint(checkpoint, *model, *optimizer, trainer.state(), config);
+            save_training_checkpoint(checkpoint, *model, *optimizer, trainer.state(), config, metadata_arrays(metadata));
         };
     }
     if (!a.dump_grads.empty() && lead) {
@@ -195,9 +233,12 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
                         state.best_metric);
         }
     }
-    if (!checkpoint.empty()) save_training_checkpoint(checkpoint, *model, *optimizer, trainer.state(), config);
+    if (!checkpoint.empty()) {
+        save_training_checkpoint(checkpoint, *model, *optimizer, trainer.state(), config, metadata_arrays(metadata));
+    }
+    if (lead) print_final_metrics(trainer, train, val ? &*val : nullptr);
     if (!a.save.empty() && lead) {
-        save_parameters(*model, a.save);
+        save_model(*model, metadata, a.save);
         if (!a.quiet) std::printf("saved parameters to %s\n", a.save.c_str());
     }
 }
@@ -222,17 +263,17 @@ void add_train_command(CLI::App& app) {
     add_engine_option(*cmd, a->engine);
     cmd->add_option("--optimizer", a->optimizer, "sgd | adam | adamw | rmsprop | adagrad (torch.optim's)")
         ->check(CLI::IsMember(optimizer_names()));
-    auto* lr = cmd->add_option("--lr", a->lr,
-                               "learning rate (default: sgd 0.01, adam and adamw 0.001, rmsprop and adagrad 0.01)");
+    auto* lr = default_in_text(cmd->add_option(
+        "--lr", a->lr, "learning rate (default: sgd 0.01, adam and adamw 0.001, rmsprop and adagrad 0.01)"));
     cmd->add_option("--momentum", a->optim.momentum, "sgd, rmsprop momentum");
     cmd->add_option("--dampening", a->optim.dampening, "sgd dampening");
     cmd->add_flag("--nesterov", a->optim.nesterov, "sgd Nesterov momentum");
-    cmd->add_option("--weight-decay", a->optim.weight_decay,
-                    "L2 penalty added to the gradient (adamw: decoupled, default 0.01)");
+    default_in_text(cmd->add_option("--weight-decay", a->optim.weight_decay,
+                                    "L2 penalty added to the gradient (default 0; adamw: decoupled, default 0.01)"));
     cmd->add_option("--beta1", a->optim.beta1, "adam, adamw beta1");
     cmd->add_option("--beta2", a->optim.beta2, "adam, adamw beta2");
-    cmd->add_option("--eps", a->optim.eps, "adam, adamw, rmsprop (default 1e-8), adagrad (1e-10) eps");
-    cmd->add_option("--alpha", a->optim.alpha, "rmsprop smoothing constant (default 0.99)");
+    default_in_text(cmd->add_option("--eps", a->optim.eps, "eps of adam, adamw, rmsprop (default 1e-8), adagrad (1e-10)"));
+    cmd->add_option("--alpha", a->optim.alpha, "rmsprop smoothing constant");
     cmd->add_flag("--centered", a->optim.centered, "rmsprop: normalise by the gradient's variance");
     cmd->add_option("--lr-decay", a->optim.lr_decay, "adagrad learning-rate decay");
     cmd->add_option("--initial-accumulator-value", a->optim.initial_accumulator_value,
@@ -242,34 +283,42 @@ void add_train_command(CLI::App& app) {
         ->check(whole_number(1, kMaxCount));
     auto* epochs = cmd->add_option("--epochs", a->epochs, "epochs to train (in total, when resuming)")
                        ->check(whole_number(1, kMaxCount));
-    cmd->add_option("--steps", a->steps, "optimizer steps to train instead of epochs")
+    default_in_text(cmd->add_option("--steps", a->steps, "optimizer steps to train instead of epochs (default: none, "
+                                                          "--epochs decides)"))
         ->check(whole_number(1, kMaxCount))
         ->excludes(epochs);
     cmd->add_option("--clip-grad-norm", a->clip_grad_norm,
-                    "clip each step's gradient to this global 2-norm (torch.nn.utils.clip_grad_norm_)")
+                    "clip each step's gradient to this global 2-norm (torch.nn.utils.clip_grad_norm_; 0: no clipping)")
         ->check(finite_number(1e-30, 1e30));
     cmd->add_option("--lr-schedule", a->schedule.kind,
                     "per-epoch lr schedule, as torch.optim.lr_scheduler: none | step (StepLR) | multistep "
                     "(MultiStepLR) | cosine (CosineAnnealingLR) | linear (LinearLR, a warm-up)")
         ->check(CLI::IsMember(lr_schedule_names()));
     cmd->add_option("--step-size", a->schedule.step_size, "step: epochs between decays")->check(whole_number(1, kMaxCount));
-    cmd->add_option("--gamma", a->schedule.gamma, "step, multistep: the decay factor (default 0.1)");
-    cmd->add_option("--milestones", a->schedule.milestones, "multistep: epochs at which to decay, e.g. 30,80")
+    cmd->add_option("--gamma", a->schedule.gamma, "step, multistep: the decay factor");
+    default_in_text(cmd->add_option("--milestones", a->schedule.milestones,
+                                    "multistep: epochs at which to decay, e.g. 30,80 (no default)"))
         ->delimiter(',');
     cmd->add_option("--t-max", a->schedule.t_max, "cosine: epochs of a half period")->check(whole_number(1, kMaxCount));
-    cmd->add_option("--eta-min", a->schedule.eta_min, "cosine: the lowest lr (default 0)");
-    cmd->add_option("--start-factor", a->schedule.start_factor, "linear: lr factor of the first epoch (default 1/3)");
-    cmd->add_option("--end-factor", a->schedule.end_factor, "linear: lr factor at the end (default 1)");
-    cmd->add_option("--total-iters", a->schedule.total_iters, "linear: epochs of the warm-up (default 5)")
+    cmd->add_option("--eta-min", a->schedule.eta_min, "cosine: the lowest lr");
+    default_in_text(
+        cmd->add_option("--start-factor", a->schedule.start_factor, "linear: lr factor of the first epoch (default 1/3)"));
+    cmd->add_option("--end-factor", a->schedule.end_factor, "linear: lr factor at the end");
+    cmd->add_option("--total-iters", a->schedule.total_iters, "linear: epochs of the warm-up")
         ->check(whole_number(1, kMaxCount));
-    cmd->add_option("--patience", a->patience,
-                    "early stopping: stop after this many epochs without improvement of --monitor on the "
-                    "validation set, keeping the best epoch's parameters (needs --val-x/--val-y)")
+    default_in_text(cmd->add_option("--patience", a->patience,
+                                    "early stopping: stop after this many epochs without improvement of --monitor on "
+                                    "the validation set, keeping the best epoch's parameters (needs --val-x/--val-y; "
+                                    "default: no early stopping)"))
         ->check(whole_number(1, kMaxCount));
-    cmd->add_option("--monitor", a->monitor, "early stopping's metric: val_loss (default) | val_accuracy")
+    cmd->add_option("--monitor", a->monitor, "early stopping's metric: val_loss | val_accuracy")
         ->check(CLI::IsMember({"val_loss", "val_accuracy"}));
     cmd->add_option("--min-delta", a->min_delta, "early stopping: the smallest change that counts as improvement")
         ->check(finite_number(0, 1e30));
+    cmd->add_option("--max-loss-growth", a->max_loss_growth,
+                    "stop with an error when a step's loss exceeds this many times the first epoch's mean loss "
+                    "(0: never)")
+        ->check(finite_number(0, 1e300));
     cmd->add_flag("--no-shuffle", a->no_shuffle, "take rows in order instead of reshuffling every epoch");
     cmd->add_flag("--drop-last", a->drop_last, "drop an epoch's last partial batch");
     cmd->add_option("--seed", a->seed, "seed for initialisation and shuffling")->check(whole_number(0, UINT64_MAX));
@@ -280,19 +329,26 @@ void add_train_command(CLI::App& app) {
                     "(weights redrawn from --seed, biases zero)")
         ->check(CLI::IsMember(init_scheme_names()))
         ->excludes(init);
-    cmd->add_option("--save", a->save, "write the trained parameters to this .npz")->check(non_empty_path());
+    cmd->add_option("--save", a->save,
+                    "write the trained parameters to this .npz, with the model spec (and --standardize's statistics) "
+                    "under vecnn.* keys, so predict needs no --model")
+        ->check(non_empty_path());
+    cmd->add_flag("--standardize", a->standardize,
+                  "standardize each feature with the training set's mean and std (population; 0 counts as 1), "
+                  "applied to --x and --val-x, saved with the model, applied by predict");
     cmd->add_option("--resume", a->resume,
                     "folder for a checkpoint written every epoch; resumes from it if present (one run at a time)")
         ->check(non_empty_path());
-    cmd->add_option("--allow-change", a->allow_change,
-                    "settings a resumed run may change from its checkpoint's, e.g. lr (see the error that lists them)")
+    default_in_text(cmd->add_option("--allow-change", a->allow_change,
+                                    "settings a resumed run may change from its checkpoint's, e.g. lr (see the error "
+                                    "that lists them; default none)"))
         ->delimiter(',');
     cmd->add_option("--dump-grads", a->dump_grads, "write the last step's accumulated gradients to this .npz")
         ->check(non_empty_path());
     cmd->add_option("--log-json", a->log_json, "write one JSON object per epoch to this file")->check(non_empty_path());
     add_input_limit_options(*cmd);
     add_threads_option(*cmd, a->threads);
-    cmd->add_flag("--quiet", a->quiet, "no per-epoch lines or progress bar");
+    cmd->add_flag("--quiet", a->quiet, "no per-epoch lines or progress bar (the final metrics line stays)");
     add_distributed_option(*cmd, a->distributed);
     cmd->callback([a, lr] {
         const auto comm = join_ranks(a->distributed);
