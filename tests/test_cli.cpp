@@ -692,3 +692,49 @@ TEST_CASE("--standardize: training statistics, saved with the model and the chec
                           "' --epochs 31 --lr 0.1 --momentum 0.9 --batch-size 16 --resume '" + (dir / "run") + "'"),
                 {"standardize: checkpoint true, this run (not set)"});
 }
+
+TEST_CASE("a CNN with dropout through the command line: --input-shape, saved with the model, predict needs neither") {
+    TempDir dir("cli");
+    // Two classes of (1, 6, 6) images: bright top half or bright bottom half, with noise.
+    const std::size_t n = 80;
+    Rng rng(5);
+    std::vector<float> x(n * 36);
+    std::vector<std::int64_t> y(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        y[i] = static_cast<std::int64_t>(i % 2);
+        for (std::size_t p = 0; p < 36; ++p) {
+            const bool top = p < 18;
+            x[i * 36 + p] = static_cast<float>(rng.uniform(0, 0.5) + ((top == (y[i] == 0)) ? 0.8 : 0.0));
+        }
+    }
+    write_npy(dir / "img.npy", make_npy(x.data(), {n, 36}));
+    write_npy(dir / "lab.npy", make_npy(y.data(), {n}));
+    const std::string spec = "'conv2d(1,3,3,padding=1),relu,maxpool2d(2),dropout(0.2),flatten,linear(27,2)'";
+    const std::string data = " --x '" + (dir / "img.npy") + "' --y '" + (dir / "lab.npy") + "'";
+    const auto trained = run_vecnn("train --model " + spec + " --input-shape 1,6,6" + data +
+                                   " --epochs 15 --batch-size 8 --lr 0.05 --momentum 0.9 --save '" + (dir / "cnn.npz") +
+                                   "'");
+    INFO(trained.err);
+    REQUIRE(trained.status == 0);
+    CHECK(trained.out.find("3x6x6") != std::string::npos);  // the summary's shapes
+    const NamedArrays saved = load_arrays(dir / "cnn.npz");
+    REQUIRE(find_array(saved, "vecnn.input_shape") != nullptr);
+    CHECK(find_array(saved, "0.weight")->shape == std::vector<std::size_t>{3, 1, 3, 3});
+    CHECK(find_array(saved, "5.weight")->shape == std::vector<std::size_t>{2, 27});  // torch.nn.Sequential's keys
+    const std::string predict = "predict --params '" + (dir / "cnn.npz") + "' --x '" + (dir / "img.npy") + "'";
+    const auto predicted = run_vecnn(predict + " --y '" + (dir / "lab.npy") + "' --out '" + (dir / "o.npy") + "'");
+    INFO(predicted.err);
+    REQUIRE(predicted.status == 0);
+    CHECK(predicted.out.find("accuracy 100.00%") != std::string::npos);
+    // Evaluation mode: predicting twice gives the same bits (no dropout mask).
+    REQUIRE(run_vecnn(predict + " --out '" + (dir / "o2.npy") + "'").status == 0);
+    CHECK(test::slurp(dir / "o.npy") == test::slurp(dir / "o2.npy"));
+    check_fails(run_vecnn(predict + " --input-shape 1,4,9 --out '" + (dir / "o3.npy") + "'"),
+                {"--input-shape (1, 4, 9)", "(1, 6, 6)"});
+    check_fails(run_vecnn("train --model " + spec + data), {"conv2d", "--input-shape"});
+    check_fails(run_vecnn("train --model " + spec + " --input-shape 1,6" + data), {"(channels, height, width)"});
+    check_fails(run_vecnn("train --model " + spec + " --input-shape 1,7,7" + data), {"49", "36"});
+    check_fails(run_vecnn("train --model 'conv2d(1,3,9)' --input-shape 1,6,6" + data),
+                {"kernel 9 is larger than the padded input 6x6"});
+    check_fails(run_vecnn("train --model 'linear(36,2),dropout(2)'" + data), {"dropout", "probability"});
+}

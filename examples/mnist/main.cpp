@@ -1,151 +1,17 @@
 // examples/mnist: the main job. A 784-256-10 ReLU network with softmax
 // cross-entropy learns real MNIST digits (SGD lr 0.1 momentum 0.9 by default,
-// or Adam lr 1e-3), batch 64, printing per epoch the loss, training and test
-// accuracy and samples/s. At the end: test accuracy, the confusion matrix,
-// and both engines timed on the same short slice of the training (the same
-// first steps from the same initialisation): samples/s and their ratio.
+// or Adam lr 1e-3), batch 64, 20 epochs (examples/mnist_program.hpp).
 //
 // --check fails below the accuracy this recipe reaches after 20 epochs on the
 // 2,000 test digits of data/fetch_mnist.sh's split, less a margin for seeds:
 // 95.0% with SGD, 94.0% with Adam. PyTorch 1.13 with the same recipe, split
 // and seeds 0-2 reaches 95.40/95.25/95.40% (SGD) and 94.50/94.25/94.70% (Adam)
 // there (tools/torch_mnist.py). --min-accuracy sets another bound (CI's short run).
-#include <CLI/CLI.hpp>
-
-#include <chrono>
-#include <cstdio>
-
-#include "vecnn/data/idx.hpp"
-#include "vecnn/nn/loss.hpp"
-#include "vecnn/nn/model_spec.hpp"
-#include "vecnn/nn/optimizer_factory.hpp"
-#include "vecnn/nn/trainer.hpp"
-#include "vecnn/nn/training_log.hpp"
-#include "vecnn/tensor/blas_core.hpp"
-#include "vecnn/tensor/threads.hpp"
-
-namespace {
-
-using namespace vecnn;
-const char* kSpec = "linear(784,256),relu,linear(256,10)";
-
-struct Args {
-    std::string data = "data/mnist";
-    std::string optimizer = "sgd";
-    double lr = 0;  // 0: 0.1 for sgd, 1e-3 for adam
-    double momentum = 0.9;
-    std::size_t epochs = 20, batch = 64, slice_steps = 40;
-    std::uint64_t seed = 0;
-    int threads = 2;
-    bool check = false;
-    double min_accuracy = 0;
-    std::string log_json;
-};
-
-std::unique_ptr<Optimizer<float>> make(const Args& a, Layer<float>& model) {
-    OptimizerOptions o;
-    o.lr = a.lr > 0 ? a.lr : (a.optimizer == "adam" ? 1e-3 : 0.1);
-    if (a.optimizer == "sgd") o.momentum = a.momentum;
-    return make_optimizer(model, a.optimizer, o);
-}
-
-// Samples/s of `steps` training steps from a fresh initialisation on `engine`.
-double time_slice(const Args& a, const DataSetView<float>& train, Engine engine) {
-    auto model = build_model<float>(kSpec, a.seed);
-    CrossEntropy<float> loss;
-    auto opt = make(a, *model);
-    TrainOptions o;
-    o.batch_size = a.batch;
-    o.max_steps = a.slice_steps;
-    o.seed = a.seed;
-    Trainer<float> trainer(*model, loss, *opt, o);
-    trainer.set_engine(engine);
-    const auto start = std::chrono::steady_clock::now();
-    trainer.fit(train);
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return static_cast<double>(a.slice_steps * a.batch) / s;
-}
-
-void print_confusion(Layer<float>& model, const IdxDataset<float>& test) {
-    std::size_t m[10][10] = {};
-    const Matrix<float>& out = model.forward(test.images);
-    for (std::size_t i = 0; i < test.labels.size(); ++i) ++m[test.labels[i]][argmax_row<float>(out, i)];
-    std::printf("confusion matrix (rows: true digit, columns: predicted)\n     ");
-    for (int j = 0; j < 10; ++j) std::printf("%5d", j);
-    std::printf("\n");
-    for (int i = 0; i < 10; ++i) {
-        std::printf("%5d", i);
-        for (int j = 0; j < 10; ++j) std::printf("%5zu", m[i][j]);
-        std::printf("\n");
-    }
-}
-
-}  // namespace
+#include "examples/mnist_program.hpp"
 
 int main(int argc, char** argv) {
-    CLI::App app{"MNIST digits: a 784-256-10 ReLU network, and what vectorization buys"};
-    Args a;
-    app.add_option("--data", a.data, "folder with the four MNIST IDX files (data/fetch_mnist.sh makes them)");
-    app.add_option("--optimizer", a.optimizer, "sgd | adam")->check(CLI::IsMember({"sgd", "adam"}));
-    app.add_option("--lr", a.lr, "learning rate (default 0.1 for sgd, 1e-3 for adam)")->check(CLI::PositiveNumber);
-    app.add_option("--momentum", a.momentum, "sgd momentum")->check(CLI::NonNegativeNumber);
-    app.add_option("--epochs", a.epochs, "epochs")->check(CLI::PositiveNumber);
-    app.add_option("--batch-size", a.batch, "rows per step")->check(CLI::PositiveNumber);
-    app.add_option("--slice-steps", a.slice_steps, "steps timed on both engines for the ratio")
-        ->check(CLI::PositiveNumber);
-    app.add_option("--seed", a.seed, "seed for initialisation and shuffling");
-    app.add_option("--threads", a.threads, "compute threads")->check(CLI::PositiveNumber);
-    app.add_flag("--check", a.check, "exit non-zero below the target test accuracy (95% sgd, 94% adam)");
-    app.add_option("--min-accuracy", a.min_accuracy, "exit non-zero below this test accuracy (0..1)")
-        ->check(CLI::Range(0.0, 1.0));
-    app.add_option("--log-json", a.log_json, "one JSON object per epoch to this file");
-    CLI11_PARSE(app, argc, argv);
-
-    try {
-        set_compute_threads(a.threads);
-        const MnistData<float> data = load_mnist<float>(a.data);
-        const auto train = DataSetView<float>::with_labels(data.train.images, data.train.labels);
-        const auto test = DataSetView<float>::with_labels(data.test.images, data.test.labels);
-
-        auto model = build_model<float>(kSpec, a.seed);
-        CrossEntropy<float> loss;
-        auto opt = make(a, *model);
-        TrainOptions o;
-        o.batch_size = a.batch;
-        o.epochs = a.epochs;
-        o.seed = a.seed;
-        Trainer<float> trainer(*model, loss, *opt, o);
-        TrainingLogOptions lo;
-        lo.json_path = a.log_json;
-        lo.total_epochs = a.epochs;
-        TrainingLog log(lo);
-        log.attach(trainer);
-        std::printf("MNIST: %zu training and %zu test digits from %s\n", train.rows(), test.rows(), a.data.c_str());
-        std::printf("model %s, %s, batch %zu, %zu epochs, vectorized engine, %d compute threads, OpenBLAS kernels %s\n",
-                    kSpec, opt->describe().c_str(), a.batch, a.epochs, a.threads,
-                    vecnn::blas_core_description().c_str());
-        trainer.fit(train, &test);
-
-        const Evaluation final_test = trainer.evaluate(test);
-        std::printf("test accuracy: %.2f%% (loss %.4f)\n", 100 * final_test.accuracy, final_test.loss);
-        print_confusion(*model, data.test);
-
-        const double vec = time_slice(a, train, Engine::vectorized);
-        const double loop = time_slice(a, train, Engine::loop);
-        std::printf("same %zu training steps (batch %zu) from the same initialisation:\n", a.slice_steps, a.batch);
-        std::printf("  vectorized %10.0f samples/s\n  loop       %10.0f samples/s\n", vec, loop);
-        std::printf("  vectorized/loop speed ratio: %.1fx\n", vec / loop);
-
-        double bound = a.min_accuracy;
-        if (a.check) bound = std::max(bound, a.optimizer == "adam" ? 0.94 : 0.95);
-        if (bound > 0 && !(final_test.accuracy >= bound)) {
-            std::fprintf(stderr, "mnist: FAILED, test accuracy %.2f%% is below %.2f%%\n", 100 * final_test.accuracy,
-                         100 * bound);
-            return 1;
-        }
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "mnist: error: %s\n", e.what());
-        return 1;
-    }
-    return 0;
+    const vecnn::examples::MnistRecipe recipe{
+        "mnist", "MNIST digits: a 784-256-10 ReLU network, and what vectorization buys",
+        "linear(784,256),relu,linear(256,10)", {}, 0.1, 0.95, 0.94};
+    return vecnn::examples::run_mnist(recipe, argc, argv);
 }
