@@ -35,6 +35,27 @@ TEST_CASE_TEMPLATE("summary of an MLP: widths, parameters, FLOPs and activations
     CHECK(table.find("203,530") != std::string::npos);  // the total
 }
 
+TEST_CASE("summary of a CNN: output shapes (C, H, W), convolution FLOPs and parameters by hand") {
+    const auto model = build_model<float>("conv2d(1,8,3,padding=1),relu,maxpool2d(2),dropout(0.5),flatten,linear(1568,10)",
+                                          0, {1, 28, 28});
+    const ModelSummary s = summarize(*model);
+    CHECK(s.input_features == 784);
+    CHECK(s.input_shape == SampleShape{1, 28, 28});
+    REQUIRE(s.layers.size() == 6);
+    CHECK(s.layers[0].output_shape == SampleShape{8, 28, 28});
+    CHECK(s.layers[0].parameters == 8 * 9 + 8);
+    CHECK(s.layers[0].flops_per_sample == 8.0 * 784 * (2 * 9 + 1));  // a multiply-add per weight and pixel, the bias
+    CHECK(s.layers[1].output_shape == SampleShape{8, 28, 28});
+    CHECK(s.layers[2].output_shape == SampleShape{8, 14, 14});
+    CHECK(s.layers[2].flops_per_sample == 8.0 * 196 * 4);              // one comparison per window element
+    CHECK(s.layers[3].output_shape == SampleShape{8, 14, 14});
+    CHECK(s.layers[4].output_shape == SampleShape{1568});
+    CHECK(s.layers[5].output_features == 10);
+    const std::string table = s.table();
+    CHECK(table.find("1x28x28") != std::string::npos);
+    CHECK(table.find("8x14x14") != std::string::npos);
+}
+
 TEST_CASE("summary errors: a first layer of any width needs the input width; widths that do not fit") {
     const auto any_width = build_model<float>("relu,linear(4,2)");
     test::check_invalid_argument([&] { summarize(*any_width); }, {"relu", "input width"});

@@ -5,7 +5,7 @@
 # PyTorch samples/s and their ratio (vecnn / PyTorch).
 #
 # Usage: tools/compare_torch.sh [--threads T] [--seconds S] [--repeats R] [--runs N]
-#                               [--model SPEC --batch B] [--momentum M] [--vecnn PATH] [--markdown]
+#                               [--model SPEC --batch B [--input-shape C,H,W]] [--momentum M] [--vecnn PATH] [--markdown]
 #   --threads T   threads on both sides (default 1): `vecnn bench --threads T`;
 #                 PyTorch gets OPENBLAS_NUM_THREADS=T and OMP_NUM_THREADS=T in its
 #                 environment (torch.set_num_threads does not reach Debian's
@@ -20,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-threads=1 seconds=2 repeats=5 runs=1 model="" batch=64 markdown=0 momentum=0.9
+threads=1 seconds=2 repeats=5 runs=1 model="" batch=64 markdown=0 momentum=0.9 input_shape=""
 vecnn=${VECNN:-build/vecnn}
 python=${PYTHON:-/usr/bin/python3}
 while (($#)); do
@@ -31,6 +31,7 @@ while (($#)); do
         --runs) runs=$2; shift 2 ;;
         --model) model=$2; shift 2 ;;
         --batch) batch=$2; shift 2 ;;
+        --input-shape) input_shape=$2; shift 2 ;;
         --momentum) momentum=$2; shift 2 ;;
         --vecnn) vecnn=$2; shift 2 ;;
         --markdown) markdown=1; shift ;;
@@ -57,6 +58,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 model_args=()
 if [[ -n $model ]]; then model_args=(--model "$model" --batch "$batch"); fi
+if [[ -n $input_shape ]]; then model_args+=(--input-shape "$input_shape"); fi
 
 echo "compare_torch: $threads thread(s), ${seconds}s per config and side, $repeats repeats, $runs run(s); load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for ((r = 1; r <= runs; r++)); do

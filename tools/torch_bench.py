@@ -33,6 +33,8 @@ DEFAULT_SUITE = [
     ("D", "784-256-10", 1),
     ("tiny", "16-32-4", 16),
     ("mid", "256-512-512-10", 128),
+    ("cnn", "conv2d(1,8,3,padding=1),relu,maxpool2d(2),conv2d(8,16,3,padding=1),relu,maxpool2d(2),flatten,"
+            "linear(784,10)", 64, (1, 28, 28)),
 ]
 
 
@@ -40,6 +42,7 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", help="model spec or sizes like 784-256-10 (default: the suite of vecnn bench)")
     p.add_argument("--batch", type=int, default=64, help="rows per step (with --model)")
+    p.add_argument("--input-shape", help="C,H,W of one sample for a model with conv2d or maxpool2d (with --model)")
     p.add_argument("--threads", type=int, default=int(os.environ.get("OPENBLAS_NUM_THREADS", "1") or 1),
                    help="threads (default: $OPENBLAS_NUM_THREADS or 1)")
     p.add_argument("--seconds", type=float, default=2.0, help="timed seconds per config")
@@ -78,24 +81,53 @@ def expand_spec(spec):
     return spec
 
 
+def window_arguments(args, names, defaults):
+    """conv2d's and maxpool2d's arguments: positional, then key=value (with vecnn's short keys s= and p=)."""
+    values = dict(defaults)
+    positional = [a for a in args if "=" not in a]
+    for name, a in zip(names, positional):
+        values[name] = int(a)
+    for a in args:
+        if "=" in a:
+            key, v = a.split("=")
+            values[{"s": "stride", "p": "padding"}.get(key, key)] = int(v)
+    return values
+
+
 def build_model(torch, spec):
-    """A torch.nn.Sequential from a vecnn model spec; returns (model, inputs, outputs)."""
+    """A torch.nn.Sequential from a vecnn model spec; returns (model, outputs)."""
     nn = torch.nn
-    layers, inputs, outputs = [], None, None
-    for token in re.findall(r"[a-z]+(?:\([^)]*\))?", spec.replace(" ", "")):
-        m = re.fullmatch(r"linear\((\d+),(\d+)\)", token)
-        if m:
-            i, o = int(m.group(1)), int(m.group(2))
-            layers.append(nn.Linear(i, o))
-            inputs = i if inputs is None else inputs
-            outputs = o
-        elif token in ("relu", "sigmoid", "tanh"):
-            layers.append({"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}[token]())
+    layers, outputs = [], None
+    for token in re.findall(r"[a-z_0-9]+(?:\([^)]*\))?", spec.replace(" ", "")):
+        name, _, rest = token.partition("(")
+        args = [a for a in rest.rstrip(")").split(",") if a]
+        if name == "linear":
+            layers.append(nn.Linear(int(args[0]), int(args[1])))
+            outputs = int(args[1])
+        elif name == "conv2d":
+            v = window_arguments(args, ["in", "out", "kernel", "stride", "padding"], {"stride": 1, "padding": 0})
+            layers.append(nn.Conv2d(v["in"], v["out"], v["kernel"], stride=v["stride"], padding=v["padding"]))
+        elif name == "maxpool2d":
+            v = window_arguments(args, ["kernel", "stride", "padding"], {"padding": 0})
+            layers.append(nn.MaxPool2d(v["kernel"], stride=v.get("stride", v["kernel"]), padding=v["padding"]))
+        elif name == "dropout":
+            layers.append(nn.Dropout(float(args[0].split("=")[-1]) if args else 0.5))
+        elif name in ("relu", "sigmoid", "tanh", "flatten"):
+            layers.append({"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "flatten": nn.Flatten}[name]())
         else:
-            raise ValueError("model '%s': unsupported token '%s' (linear(a,b), relu, sigmoid, tanh)" % (spec, token))
-    if inputs is None:
+            raise ValueError("model '%s': unsupported token '%s' (linear, conv2d, maxpool2d, flatten, dropout, relu, "
+                             "sigmoid, tanh)" % (spec, token))
+    if outputs is None:
         raise ValueError("model '%s' has no linear layer" % spec)
-    return nn.Sequential(*layers), inputs, outputs
+    return nn.Sequential(*layers), outputs
+
+
+def sample_shape(spec, input_shape):
+    """The shape of one input sample: (C, H, W) as given, else the first Linear's width."""
+    if input_shape:
+        return tuple(input_shape)
+    m = re.search(r"linear\((\d+),", spec)
+    return (int(m.group(1)),)
 
 
 def time_per_call(step, budget):
@@ -110,13 +142,13 @@ def time_per_call(step, budget):
             return elapsed / n, n
 
 
-def bench(torch, spec, batch, seconds, repeats, seed, momentum):
+def bench(torch, spec, batch, seconds, repeats, seed, momentum, input_shape=None):
     F = torch.nn.functional
     torch.manual_seed(seed)
-    model, inputs, outputs = build_model(torch, expand_spec(spec))
+    model, outputs = build_model(torch, expand_spec(spec))
     model = model.float()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=momentum)
-    x = torch.rand(batch, inputs, dtype=torch.float32) * 2 - 1
+    x = torch.rand((batch,) + sample_shape(expand_spec(spec), input_shape), dtype=torch.float32) * 2 - 1
     y = torch.randint(0, outputs, (batch,), dtype=torch.int64)
 
     def step():
@@ -153,14 +185,15 @@ def main(argv):
                  % (sys.executable, e))
     torch.set_num_threads(a.threads)
     torch.set_flush_denormal(True)
-    configs = [("custom", a.model, a.batch)] if a.model else DEFAULT_SUITE
+    shape = tuple(int(d) for d in a.input_shape.split(",")) if a.input_shape else None
+    configs = [("custom", a.model, a.batch, shape)] if a.model else [c + (None,) * (4 - len(c)) for c in DEFAULT_SUITE]
     out = open(a.json, "w") if a.json else None
     print("torch_bench: PyTorch %s, float32, SGD (lr 0.01, momentum %g) step incl. cross-entropy, %d thread(s) "
           "(OPENBLAS_NUM_THREADS=%s), %d repeats" % (torch.__version__, a.momentum, a.threads,
                                                     os.environ.get("OPENBLAS_NUM_THREADS"), a.repeats))
     print("%-6s %-22s %5s %12s %23s %10s" % ("config", "model", "batch", "samples/s", "min-max", "us/step"))
-    for name, spec, batch in configs:
-        r = bench(torch, spec, batch, a.seconds, a.repeats, a.seed, a.momentum)
+    for name, spec, batch, input_shape in configs:
+        r = bench(torch, spec, batch, a.seconds, a.repeats, a.seed, a.momentum, input_shape)
         print("%-6s %-22s %5d %12.0f %23s %10.1f" % (name, spec, batch, r["samples_per_s"],
               "%.0f-%.0f" % (r["samples_per_s_min"], r["samples_per_s_max"]), r["step_us"]), flush=True)
         if out:
