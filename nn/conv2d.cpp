@@ -149,12 +149,14 @@ template <class T>
 void Conv2d<T>::im2col(ConstView<T> x) {
     const Window2d& w = window_;
     const std::size_t k = w.kernel, oh_n = w.out_height(), ow_n = w.out_width(), pixels = w.out_pixels();
+    const auto [full_first, full_last] = w.full_outputs(w.width, ow_n);  // windows without padding columns
     ensure_shape(columns_, x.rows() * pixels, patch_size());
     T* row = columns_.data();
     for (std::size_t n = 0; n < x.rows(); ++n) {
         const T* sample = x.data + n * x.cols();
         for (std::size_t oh = 0; oh < oh_n; ++oh) {
             for (std::size_t ow = 0; ow < ow_n; ++ow, row += patch_size()) {
+                const bool full = ow >= full_first && ow < full_last;
                 T* out = row;
                 for (std::size_t c = 0; c < w.channels; ++c) {
                     for (std::size_t i = 0; i < k; ++i, out += k) {
@@ -164,6 +166,10 @@ void Conv2d<T>::im2col(ConstView<T> x) {
                             continue;
                         }
                         const T* line = sample + (c * w.height + ih) * w.width;
+                        if (full) {  // k neighbouring inputs
+                            std::copy(line + ow * w.stride - w.padding, line + ow * w.stride - w.padding + k, out);
+                            continue;
+                        }
                         for (std::size_t j = 0; j < k; ++j) {
                             std::size_t iw = 0;
                             out[j] = w.input_index(ow, j, w.width, iw) ? line[iw] : T(0);
@@ -179,18 +185,25 @@ template <class T>
 void Conv2d<T>::col2im(View<T> dx) const {
     const Window2d& w = window_;
     const std::size_t k = w.kernel, oh_n = w.out_height(), ow_n = w.out_width();
+    const auto [full_first, full_last] = w.full_outputs(w.width, ow_n);
     std::fill(dx.data, dx.data + dx.size(), T(0));
     const T* row = column_gradient_.data();
     for (std::size_t n = 0; n < dx.rows(); ++n) {
         T* sample = dx.data + n * dx.cols();
         for (std::size_t oh = 0; oh < oh_n; ++oh) {
             for (std::size_t ow = 0; ow < ow_n; ++ow, row += patch_size()) {
+                const bool full = ow >= full_first && ow < full_last;
                 const T* in = row;
                 for (std::size_t c = 0; c < w.channels; ++c) {
                     for (std::size_t i = 0; i < k; ++i, in += k) {
                         std::size_t ih = 0;
                         if (!w.input_index(oh, i, w.height, ih)) continue;
                         T* line = sample + (c * w.height + ih) * w.width;
+                        if (full) {
+                            T* target = line + ow * w.stride - w.padding;
+                            for (std::size_t j = 0; j < k; ++j) target[j] += in[j];
+                            continue;
+                        }
                         for (std::size_t j = 0; j < k; ++j) {
                             std::size_t iw = 0;
                             if (w.input_index(ow, j, w.width, iw)) line[iw] += in[j];

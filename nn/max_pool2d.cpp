@@ -15,6 +15,24 @@ MaxPool2d<T>::MaxPool2d(const SampleShape& input, std::size_t kernel, std::size_
         throw std::invalid_argument(name + ": padding " + std::to_string(padding) +
                                     " is more than half the kernel (PyTorch's limit: padding <= kernel / 2)");
     }
+    // The geometry the vectorized sweep needs, once: each output row's and
+    // column's first inside input, and per kernel column the outputs that reach inside.
+    for (std::size_t o = 0; o < window_.out_height(); ++o) {
+        first_inside_.push_back(first_inside_index(o, window_.height));
+    }
+    for (std::size_t o = 0; o < window_.out_width(); ++o) first_inside_.push_back(first_inside_index(o, window_.width));
+    for (std::size_t j = 0; j < kernel; ++j) {
+        column_runs_.push_back(window_.inside_outputs(j, window_.width, window_.out_width()));
+    }
+}
+
+template <class T>
+std::size_t MaxPool2d<T>::first_inside_index(std::size_t o, std::size_t size) const {
+    std::size_t i = 0;
+    for (std::size_t k = 0; k < window_.kernel; ++k) {
+        if (window_.input_index(o, k, size, i)) return i;
+    }
+    return 0;  // unreachable: padding <= kernel / 2 leaves every window an inside input
 }
 
 template <class T>
@@ -106,32 +124,42 @@ template <class T>
 void MaxPool2d<T>::forward_vectorized(ConstView<T> x, View<T> y) {
     const Window2d& w = window_;
     const std::size_t oh_n = w.out_height(), ow_n = w.out_width(), planes = x.rows() * w.channels;
-    constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
     winners_.resize(y.size());  // no allocation once the batch size has been seen
-    std::fill(winners_.begin(), winners_.end(), none);
-    std::fill(y.data, y.data + y.size(), -std::numeric_limits<T>::infinity());
     for (std::size_t plane = 0; plane < planes; ++plane) {
         const T* in = x.data + plane * w.in_pixels();
         T* out = y.data + plane * oh_n * ow_n;
         std::size_t* won = winners_.data() + plane * oh_n * ow_n;
         const std::size_t base = plane * w.in_pixels();  // the plane's offset in the batch
+        // Every output starts at the first input of its window, value -inf (PyTorch's start).
+        for (std::size_t oh = 0; oh < oh_n; ++oh) {
+            for (std::size_t ow = 0; ow < ow_n; ++ow) {
+                out[oh * ow_n + ow] = -std::numeric_limits<T>::infinity();
+                won[oh * ow_n + ow] = base + first_inside_[oh] * w.width + first_inside_[oh_n + ow];
+            }
+        }
+        // Then a sweep per window offset, in the window's row-major order, over
+        // the outputs whose input there is inside: no branch in the inner loop.
+        // (Geometry in locals: the index stores could alias the window's fields.)
+        const std::size_t width = w.width, stride = w.stride, padding = w.padding;
         for (std::size_t i = 0; i < w.kernel; ++i) {
-            for (std::size_t j = 0; j < w.kernel; ++j) {
-                for (std::size_t oh = 0; oh < oh_n; ++oh) {
-                    std::size_t ih = 0;
-                    if (!w.input_index(oh, i, w.height, ih)) continue;
-                    const T* line = in + ih * w.width;
-                    for (std::size_t ow = 0; ow < ow_n; ++ow) {
-                        std::size_t iw = 0;
-                        if (!w.input_index(ow, j, w.width, iw)) continue;
-                        const T v = line[iw];
-                        T& best = out[oh * ow_n + ow];
-                        std::size_t& index = won[oh * ow_n + ow];
-                        const bool larger = v > best || std::isnan(v);
-                        if (larger || index == none) {
-                            index = base + ih * w.width + iw;
-                            if (larger) best = v;
-                        }
+            for (std::size_t oh = 0; oh < oh_n; ++oh) {
+                std::size_t ih = 0;
+                if (!w.input_index(oh, i, w.height, ih)) continue;
+                const T* line = in + ih * width;
+                const std::size_t line_index = base + ih * width;  // of line[0] in the batch
+                T* best = out + oh * ow_n;
+                std::size_t* index = won + oh * ow_n;
+                for (std::size_t j = 0; j < w.kernel; ++j) {
+                    const auto [first, last] = column_runs_[j];
+                    std::size_t iw = first * stride + j - padding;
+                    for (std::size_t ow = first; ow < last; ++ow, iw += stride) {
+                        const T v = line[iw], b = best[ow];
+                        // NaN wins, as PyTorch. Bitwise |, and a select by mask: which
+                        // input wins is data, unpredictable, so no branch.
+                        const bool larger = (v > b) | (v != v);
+                        const std::size_t take = std::size_t{0} - static_cast<std::size_t>(larger);
+                        best[ow] = larger ? v : b;
+                        index[ow] = ((line_index + iw) & take) | (index[ow] & ~take);
                     }
                 }
             }

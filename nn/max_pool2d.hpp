@@ -6,11 +6,12 @@
 // Engines:
 //   loop        per output, a scan of its window; backward scans again;
 //   vectorized  one sweep per window offset over whole output rows (the
-//               inner loop runs along a row of the image, as the compiler
-//               vectorizes it), keeping the winners' indices for a backward
-//               that is a single scatter.
+//               inner loop runs along a row of the image without branches,
+//               over the outputs whose input there is not padding), keeping
+//               the winners' indices for a backward that is a single scatter.
 #pragma once
 
+#include <utility>
 #include <vector>
 
 #include "vecnn/nn/twin_layer.hpp"
@@ -44,7 +45,12 @@ private:
     // The index in the sample's row of the largest input under output (c, oh, ow): a window scan.
     std::size_t scan_window(const T* sample, std::size_t c, std::size_t oh, std::size_t ow) const;
 
+    // The first inside input row (or column) under output position o along a side of `size`.
+    std::size_t first_inside_index(std::size_t o, std::size_t size) const;
+
     Window2d window_;
+    std::vector<std::size_t> first_inside_;  // per output row, then per output column
+    std::vector<std::pair<std::size_t, std::size_t>> column_runs_;  // per kernel column j
     std::vector<std::size_t> winners_;  // vectorized forward: per output, the index of its input in the batch
 };
 

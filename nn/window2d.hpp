@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 
 #include "vecnn/nn/layer.hpp"
 
@@ -25,6 +26,27 @@ struct Window2d {
     std::size_t out_pixels() const { return out_height() * out_width(); }
     std::size_t in_pixels() const { return height * width; }
     SampleShape input_shape() const { return {channels, height, width}; }
+
+    // Output positions [first, last) whose input under window offset `k` is
+    // inside (not padding), along a side of `size` inputs and `outputs` outputs: a contiguous run.
+    std::pair<std::size_t, std::size_t> inside_outputs(std::size_t k, std::size_t size, std::size_t outputs) const {
+        std::size_t first = 0, i = 0;
+        while (first < outputs && !input_index(first, k, size, i)) ++first;
+        std::size_t last = first;
+        while (last < outputs && input_index(last, k, size, i)) ++last;
+        return {first, last};
+    }
+
+    // Output positions [first, last) whose whole window is inside along that side (no padding under any offset).
+    std::pair<std::size_t, std::size_t> full_outputs(std::size_t size, std::size_t outputs) const {
+        std::size_t first = 0, last = outputs;
+        for (std::size_t k = 0; k < kernel; ++k) {
+            const auto run = inside_outputs(k, size, outputs);
+            first = first > run.first ? first : run.first;
+            last = last < run.second ? last : run.second;
+        }
+        return {first, last > first ? last : first};
+    }
 
     // The input row (ih) or column (iw) under window offset `k` at output position `o`,
     // or false when it falls into the padding.
