@@ -386,7 +386,26 @@ TEST_CASE("bench --json: one record per engine with the fields the issue names, 
         // The JSON keeps both names of that one number (older readers use either).
         CHECK(rec.at("gemm_fraction").get<double>() ==
               doctest::Approx(rec.at("samples_per_s").get<double>() / rec.at("gemm_bound_samples_per_s").get<double>()));
+        // The step's GEMM FLOPs by hand: 2 m n k for forward and weight gradient of both layers, and the
+        // second layer's input gradient: 2 x 8 x (32 x 16 x 2 + 4 x 32 x 3).
+        CHECK(rec.at("step_flops") == 2.0 * 8 * (32 * 16 * 2 + 4 * 32 * 3));
+        CHECK(rec.at("gflops").get<double>() ==
+              doctest::Approx(rec.at("step_flops").get<double>() * rec.at("samples_per_s").get<double>() / 8 / 1e9));
+        // The machine's FMA peak, measured in the same run, on a CPU with AVX2 and FMA3.
+        __builtin_cpu_init();
+        if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) {
+            CHECK_FALSE(rec.contains("fma_peak_gflops"));
+            continue;
+        }
+        REQUIRE(rec.contains("fma_peak_gflops"));
+        CHECK(rec.at("fma_peak_gflops").get<double>() > 1);
+        CHECK((rec.at("fma_peak_isa") == "avx2" || rec.at("fma_peak_isa") == "avx512"));
+        CHECK(rec.at("percent_of_fma_peak").get<double>() ==
+              doctest::Approx(100 * rec.at("gflops").get<double>() / rec.at("fma_peak_gflops").get<double>()));
+        CHECK(rec.at("percent_of_fma_peak").get<double>() < 100);
     }
+    CHECK(r.out.find("FMA peak, 2 thread(s), from registers:") != std::string::npos);
+    CHECK(r.out.find("%peak") != std::string::npos);
     CHECK(records[0].at("engine") == "vectorized");
     CHECK(records[0].contains("speedup_vs_loop"));
     CHECK(records[1].at("engine") == "loop");

@@ -13,6 +13,7 @@
 #include "tools/cli/commands.hpp"
 #include "tools/cli/distributed.hpp"
 #include "tools/cli/rank_bench.hpp"
+#include "tools/cli/fma_probe.hpp"
 #include "tools/cli/options.hpp"
 #include "tools/cli/step_bench.hpp"
 
@@ -48,8 +49,19 @@ std::vector<Config> default_suite() {
                     "linear(784,10)", 64, {1, 28, 28}}};
 }
 
+// The step's GEMM FLOPs per second as a share of the machine's measured FMA peak (0: no peak).
+// The step's GEMM GFLOP/s at its median speed.
+double step_gflops(const StepBenchResult& r, std::size_t batch) {
+    return r.step_flops * r.median_samples_per_s / static_cast<double>(batch) / 1e9;
+}
+
+// ... as a share of the machine's measured FMA peak (0: no peak).
+double percent_of_peak(const StepBenchResult& r, std::size_t batch, const FmaPeak* peak) {
+    return peak ? 100 * step_gflops(r, batch) / peak->gflops : 0;
+}
+
 std::string json_line(const Config& c, const char* engine, int threads, double momentum, const StepBenchResult& r,
-                      double vs_loop) {
+                      double vs_loop, const FmaPeak* peak) {
     nlohmann::ordered_json j;
     j["config"] = c.name;
     j["model"] = r.spec;
@@ -66,6 +78,13 @@ std::string json_line(const Config& c, const char* engine, int threads, double m
     j["gemm_fraction"] = r.gemm_us / r.step_us;
     j["gemm_bound_samples_per_s"] = r.gemm_bound_samples_per_s;
     j["allocs_per_step"] = r.allocs_per_step;
+    j["step_flops"] = r.step_flops;
+    j["gflops"] = step_gflops(r, c.batch);
+    if (peak) {
+        j["fma_peak_gflops"] = peak->gflops;
+        j["fma_peak_isa"] = peak->isa;
+        j["percent_of_fma_peak"] = percent_of_peak(r, c.batch, peak);
+    }
     j["parameters"] = r.parameters;
     j["steps"] = r.steps;
     j["blas_core"] = blas_core();
@@ -168,10 +187,17 @@ void run(const BenchArgs& a) {
         "vecnn bench: float32, SGD (lr 0.01, momentum %g) step incl. softmax cross-entropy, %d thread(s), "
         "%zu repeats, OpenBLAS kernels %s\n",
         a.momentum, a.threads, a.repeats, blas_core_description().c_str());
+    // The machine's limit, measured now on as many threads as the steps use.
+    const std::vector<FmaPeak> peaks = measure_fma_peaks(a.threads);
+    const FmaPeak* peak = best_float32_peak(peaks);
+    std::printf("FMA peak, %d thread(s), from registers:", a.threads);
+    for (const auto& p : peaks) std::printf("  %s %s %.1f GFLOP/s", p.isa.c_str(), p.dtype.c_str(), p.gflops);
+    std::printf("%s\n", peaks.empty() ? "  none measured (no AVX2/FMA3)" : "");
     // %bound: samples/s against the GEMM-only bound, which is also the step's
     // share of time in GEMM (gemm us / us/step): one number, one column.
-    std::printf("%-6s %-22s %5s %-10s %12s %23s %10s %10s %7s %7s %8s\n", "config", "model", "batch", "engine",
-                "samples/s", "min-max", "us/step", "gemm us", "%bound", "allocs", "vec/loop");
+    // %peak: the step's GEMM FLOPs per second against the best fp32 FMA peak above.
+    std::printf("%-6s %-22s %5s %-10s %12s %23s %10s %10s %7s %9s %7s %7s %8s\n", "config", "model", "batch", "engine",
+                "samples/s", "min-max", "us/step", "gemm us", "%bound", "GFLOP/s", "%peak", "allocs", "vec/loop");
     for (const auto& c : configs) {
         std::map<Engine, StepBenchResult> results;
         for (Engine e : engines) {
@@ -195,11 +221,12 @@ void run(const BenchArgs& a) {
             std::snprintf(range, sizeof range, "%.0f-%.0f", r.min_samples_per_s, r.max_samples_per_s);
             char ratio[32] = "";
             if (vs_loop > 0) std::snprintf(ratio, sizeof ratio, "%.1fx", vs_loop);
-            std::printf("%-6s %-22s %5zu %-10s %12.0f %23s %10.1f %10.1f %6.0f%% %7.2f %8s\n", c.name.c_str(),
-                        c.spec.c_str(), c.batch, to_string(e), r.median_samples_per_s, range, r.step_us, r.gemm_us,
-                        100 * r.median_samples_per_s / r.gemm_bound_samples_per_s, r.allocs_per_step, ratio);
+            std::printf("%-6s %-22s %5zu %-10s %12.0f %23s %10.1f %10.1f %6.0f%% %9.2f %6.1f%% %7.2f %8s\n",
+                        c.name.c_str(), c.spec.c_str(), c.batch, to_string(e), r.median_samples_per_s, range, r.step_us,
+                        r.gemm_us, 100 * r.median_samples_per_s / r.gemm_bound_samples_per_s,
+                        step_gflops(r, c.batch), percent_of_peak(r, c.batch, peak), r.allocs_per_step, ratio);
             std::fflush(stdout);
-            if (json.is_open()) json << json_line(c, to_string(e), a.threads, a.momentum, r, vs_loop) << "\n";
+            if (json.is_open()) json << json_line(c, to_string(e), a.threads, a.momentum, r, vs_loop, peak) << "\n";
         }
     }
     if (json.is_open()) {

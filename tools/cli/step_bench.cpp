@@ -120,6 +120,10 @@ StepBenchResult bench_steps(const StepBenchConfig& config) {
     // nothing else. Its repeats alternate with the step's, so a change in the
     // machine's load during the run touches both alike.
     auto gemms = step_gemms(*model, config.batch, rng);
+    for (const auto& g : gemms) {
+        const double inner = static_cast<double>(g.ta ? g.a.shape()[0] : g.a.shape()[1]);
+        result.step_flops += 2.0 * static_cast<double>(g.c.size()) * inner;
+    }
     auto gemm_step = [&] {
         for (auto& g : gemms) vectorized_kernels<float>().gemm(g.ta, g.tb, 1.0f, g.a, g.b, 1.0f, g.c);
     };

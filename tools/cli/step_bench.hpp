@@ -34,6 +34,7 @@ struct StepBenchResult {
     double gemm_us = 0;                   // median GEMM-only time of one step
     double gemm_bound_samples_per_s = 0;  // batch / gemm time
     double allocs_per_step = 0;           // heap allocations per timed step
+    double step_flops = 0;                // floating-point operations of the step's GEMMs (2 m n k each)
     std::size_t steps = 0;                // timed steps, all repeats
     std::size_t parameters = 0;
 };
