@@ -14,6 +14,7 @@ Conv2d<T>::Conv2d(const SampleShape& input, std::size_t out_channels, std::size_
     const std::string name = "conv2d(" + std::to_string(input.empty() ? 0 : input[0]) + "," +
                              std::to_string(out_channels) + "," + std::to_string(kernel) + ")";
     window_ = Window2d::over(input, kernel, stride, padding, name);
+    full_columns_ = window_.full_outputs(window_.width, window_.out_width());
     if (window_.channels == 0 || out_channels == 0) throw std::invalid_argument(name + ": channels must be positive");
     this->declare_parameter("weight", {out_channels, window_.channels, kernel, kernel});
     this->declare_parameter("bias", {out_channels});
@@ -149,7 +150,7 @@ template <class T>
 void Conv2d<T>::im2col(ConstView<T> x) {
     const Window2d& w = window_;
     const std::size_t k = w.kernel, oh_n = w.out_height(), ow_n = w.out_width(), pixels = w.out_pixels();
-    const auto [full_first, full_last] = w.full_outputs(w.width, ow_n);  // windows without padding columns
+    const auto [full_first, full_last] = full_columns_;  // windows without padding columns
     ensure_shape(columns_, x.rows() * pixels, patch_size());
     T* row = columns_.data();
     for (std::size_t n = 0; n < x.rows(); ++n) {
@@ -185,7 +186,7 @@ template <class T>
 void Conv2d<T>::col2im(View<T> dx) const {
     const Window2d& w = window_;
     const std::size_t k = w.kernel, oh_n = w.out_height(), ow_n = w.out_width();
-    const auto [full_first, full_last] = w.full_outputs(w.width, ow_n);
+    const auto [full_first, full_last] = full_columns_;
     std::fill(dx.data, dx.data + dx.size(), T(0));
     const T* row = column_gradient_.data();
     for (std::size_t n = 0; n < dx.rows(); ++n) {

@@ -14,6 +14,8 @@
 //               The buffers are kept, so a steady-state step allocates nothing.
 #pragma once
 
+#include <utility>
+
 #include "vecnn/nn/twin_layer.hpp"
 #include "vecnn/nn/window2d.hpp"
 #include "vecnn/tensor/kernels.hpp"
@@ -62,6 +64,7 @@ private:
     std::pair<View<T>, View<T>> gradients_to_add_to();
 
     Window2d window_;
+    std::pair<std::size_t, std::size_t> full_columns_;  // output columns whose window has no padding column
     std::size_t out_channels_;
     Matrix<T> columns_;          // (batch OH OW, C k k): one receptive field per row
     Matrix<T> products_;         // (batch OH OW, OC): columns_ times the weight's transpose

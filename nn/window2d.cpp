@@ -11,7 +11,7 @@ Window2d Window2d::over(const SampleShape& input, std::size_t kernel, std::size_
             layer + " needs samples of shape (channels, height, width), " +
             (input.empty() ? std::string("but the input shape is not known: give it once, e.g. --input-shape 1,28,28 "
                                          "(C++: build_model(spec, seed, {1, 28, 28}))")
-                           : "but receives " + shape_string(input) + " (a flatten or linear before it?)"));
+                           : "but receives " + shape_string(input)));
     }
     Window2d w{input[0], input[1], input[2], kernel, stride, padding};
     if (kernel == 0 || stride == 0) throw std::invalid_argument(layer + ": kernel and stride must be positive");
