@@ -12,6 +12,7 @@
 #include "vecnn/tensor/matrix.hpp"
 #include "vecnn/tensor/random.hpp"
 #include "vecnn/tensor/threads.hpp"
+#include "vecnn/tensor/xsmm_gemm.hpp"
 #include "vecnn/tensor/xtensor_adapt.hpp"
 
 // nn/: layers, losses, models, optimizers, training, checks

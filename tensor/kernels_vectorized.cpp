@@ -18,6 +18,7 @@
 #include "vecnn/tensor/kernels.hpp"
 #include "vecnn/tensor/threads.hpp"
 #include "vecnn/tensor/worker_pool.hpp"
+#include "vecnn/tensor/xsmm_gemm.hpp"
 
 namespace vecnn::vectorized {
 
@@ -53,9 +54,14 @@ auto flat(ConstView<T> v) {
     return xt::adapt(v.data, v.size(), xt::no_ownership(), std::array<std::size_t, 1>{v.size()},
                      xt::layout_type::row_major, LocalAllocator<T>());
 }
-void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha, const float* a, int lda,
-               const float* b, int ldb, float beta, float* c, int ldc) {
-    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+void blas_gemm(CBLAS_TRANSPOSE ta_flag, CBLAS_TRANSPOSE tb_flag, int m, int n, int k, float alpha, const float* a,
+               int lda, const float* b, int ldb, float beta, float* c, int ldc) {
+    const bool ta = ta_flag == CblasTrans, tb = tb_flag == CblasTrans;
+    if (libxsmm_takes_sgemm(ta, tb, alpha, beta)) {  // AVX-512 kernels where the CPU has them
+        libxsmm_sgemm(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    cblas_sgemm(CblasRowMajor, ta_flag, tb_flag, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, double alpha, const double* a, int lda,
                const double* b, int ldb, double beta, double* c, int ldc) {

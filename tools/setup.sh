@@ -17,11 +17,11 @@ fi
 build_dir=${1:-build}
 shift || true
 
-# The library (xtensor, xsimd, OpenBLAS, spdlog, zlib, libzip, nlohmann-json),
+# The library (xtensor, xsimd, OpenBLAS, libxsmm, spdlog, zlib, libzip, nlohmann-json),
 # the command line and examples (CLI11; xtensor-blas for the lessons), and the build tools.
 packages=(cmake g++ make pkg-config
           xtensor-dev xtl-dev libxsimd-dev libopenblas-dev libspdlog-dev zlib1g-dev libzip-dev nlohmann-json3-dev
-          libcli11-dev libxtensor-blas-dev)
+          libcli11-dev libxtensor-blas-dev libxsmm-dev)
 # Data-parallel training and its tests: OpenMPI (the library, mpirun).
 # The test suite (doctest; GNU time for its memory bounds; clang and its
 # libFuzzer runtime for the fuzz harnesses), the kernel benchmark (Google

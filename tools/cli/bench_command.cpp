@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "vecnn/tensor/blas_core.hpp"
+#include "vecnn/tensor/xsmm_gemm.hpp"
 #include "vecnn/tensor/threads.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/distributed.hpp"
@@ -88,6 +89,7 @@ std::string json_line(const Config& c, const char* engine, int threads, double m
     j["parameters"] = r.parameters;
     j["steps"] = r.steps;
     j["blas_core"] = blas_core();
+    j["gemm_library"] = gemm_library_description();
     if (vs_loop > 0) j["speedup_vs_loop"] = vs_loop;
     return j.dump();
 }
@@ -123,6 +125,7 @@ std::string rank_json_line(const Config& c, const BenchArgs& a, const RankBenchR
     j["parameters"] = r.parameters;
     j["steps"] = r.steps;
     j["blas_core"] = blas_core();
+    j["gemm_library"] = gemm_library_description();
     return j.dump();
 }
 
@@ -137,9 +140,9 @@ void run_ranks(const BenchArgs& a, MpiCommunicator& comm) {
     }
     if (lead) {
         std::printf("vecnn bench: data-parallel, %zu ranks x %d thread(s), float32, SGD (lr 0.01, momentum %g), "
-                    "%zu repeats, allreduce delay %g us, OpenBLAS kernels %s\n",
+                    "%zu repeats, allreduce delay %g us, float GEMMs by %s, OpenBLAS kernels %s\n",
                     comm.size(), a.threads, a.momentum, a.repeats, a.allreduce_delay_us,
-                    blas_core_description().c_str());
+                    gemm_library_description().c_str(), blas_core_description().c_str());
         std::printf("%-6s %-22s %5s %12s %23s %12s %8s %10s %10s %12s %7s %8s %7s\n", "config", "model", "batch",
                     "job samp/s", "min-max", "1 rank", "scaling", "us/step", "compute us", "allreduce us", "hidden",
                     "MB/step", "allocs");
@@ -185,8 +188,8 @@ void run(const BenchArgs& a) {
 
     std::printf(
         "vecnn bench: float32, SGD (lr 0.01, momentum %g) step incl. softmax cross-entropy, %d thread(s), "
-        "%zu repeats, OpenBLAS kernels %s\n",
-        a.momentum, a.threads, a.repeats, blas_core_description().c_str());
+        "%zu repeats, float GEMMs by %s, OpenBLAS kernels %s\n",
+        a.momentum, a.threads, a.repeats, gemm_library_description().c_str(), blas_core_description().c_str());
     // The machine's limit, measured now on as many threads as the steps use.
     const std::vector<FmaPeak> peaks = measure_fma_peaks(a.threads);
     const FmaPeak* peak = best_float32_peak(peaks);

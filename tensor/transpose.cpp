@@ -1,0 +1,94 @@
+#include "vecnn/tensor/transpose.hpp"
+
+#include <immintrin.h>
+
+#include <cstddef>
+
+namespace vecnn {
+namespace {
+
+constexpr int kTile = 16;
+
+// The 16 x 16 tile at in (ld_in) into out (ld_out), transposed, in four
+// rounds of shuffles: after round r, each register holds 2^r-element runs
+// of one output row.
+__attribute__((target("avx512f"))) void transpose_tile(const float* in, int ld_in, float* out, int ld_out,
+                                                       bool accumulate) {
+    __m512 r[kTile], t[kTile];
+    for (int i = 0; i < kTile; ++i) r[i] = _mm512_loadu_ps(in + static_cast<std::size_t>(i) * ld_in);
+    // Pairs of rows: t[2g] = (i0 j, i1 j) for j = 0, 1 of each 4-column lane; t[2g+1] for j = 2, 3.
+    for (int g = 0; g < kTile / 2; ++g) {
+        t[2 * g] = _mm512_unpacklo_ps(r[2 * g], r[2 * g + 1]);
+        t[2 * g + 1] = _mm512_unpackhi_ps(r[2 * g], r[2 * g + 1]);
+    }
+    // Quads of rows: r[4q + c] holds column 4L + c of rows 4q..4q+3 in lane L.
+    for (int q = 0; q < kTile / 4; ++q) {
+        const __m512d a = _mm512_castps_pd(t[4 * q]), b = _mm512_castps_pd(t[4 * q + 1]);
+        const __m512d c = _mm512_castps_pd(t[4 * q + 2]), d = _mm512_castps_pd(t[4 * q + 3]);
+        r[4 * q] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        r[4 * q + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        r[4 * q + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        r[4 * q + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    // Lanes across quads: output row 4L + c gathers lane L of r[c], r[4+c], r[8+c], r[12+c].
+    for (int c = 0; c < 4; ++c) {
+        const __m512 even01 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88);  // lanes 0, 2 of each
+        const __m512 odd01 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xdd);   // lanes 1, 3 of each
+        const __m512 even23 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88);
+        const __m512 odd23 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xdd);
+        t[c] = _mm512_shuffle_f32x4(even01, even23, 0x88);       // lane 0
+        t[8 + c] = _mm512_shuffle_f32x4(even01, even23, 0xdd);   // lane 2
+        t[4 + c] = _mm512_shuffle_f32x4(odd01, odd23, 0x88);     // lane 1
+        t[12 + c] = _mm512_shuffle_f32x4(odd01, odd23, 0xdd);    // lane 3
+    }
+    for (int j = 0; j < kTile; ++j) {
+        float* o = out + static_cast<std::size_t>(j) * ld_out;
+        _mm512_storeu_ps(o, accumulate ? _mm512_add_ps(_mm512_loadu_ps(o), t[j]) : t[j]);
+    }
+}
+
+void transpose_elements(const float* in, int i0, int i1, int j0, int j1, int ld_in, float* out, int ld_out,
+                        bool accumulate) {
+    for (int j = j0; j < j1; ++j) {
+        float* o = out + static_cast<std::size_t>(j) * ld_out;
+        for (int i = i0; i < i1; ++i) {
+            const float v = in[static_cast<std::size_t>(i) * ld_in + j];
+            o[i] = accumulate ? o[i] + v : v;
+        }
+    }
+}
+
+bool cpu_has_avx512f() {
+    static const bool has = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") != 0;
+    }();
+    return has;
+}
+
+}  // namespace
+
+void transpose(const float* in, int rows, int cols, int ld_in, float* out, int ld_out, bool accumulate) {
+    if (!cpu_has_avx512f()) {
+        // Tiles of the plain loop, so that each stays in L1.
+        for (int i0 = 0; i0 < rows; i0 += kTile) {
+            for (int j0 = 0; j0 < cols; j0 += kTile) {
+                transpose_elements(in, i0, i0 + kTile < rows ? i0 + kTile : rows, j0,
+                                   j0 + kTile < cols ? j0 + kTile : cols, ld_in, out, ld_out, accumulate);
+            }
+        }
+        return;
+    }
+    const int full_rows = rows / kTile * kTile, full_cols = cols / kTile * kTile;
+    // Column blocks outside: each block of output rows is written whole, left to right.
+    for (int j0 = 0; j0 < full_cols; j0 += kTile) {
+        for (int i0 = 0; i0 < full_rows; i0 += kTile) {
+            transpose_tile(in + static_cast<std::size_t>(i0) * ld_in + j0, ld_in,
+                           out + static_cast<std::size_t>(j0) * ld_out + i0, ld_out, accumulate);
+        }
+    }
+    transpose_elements(in, 0, full_rows, full_cols, cols, ld_in, out, ld_out, accumulate);  // right edge
+    transpose_elements(in, full_rows, rows, 0, cols, ld_in, out, ld_out, accumulate);      // bottom edge
+}
+
+}  // namespace vecnn

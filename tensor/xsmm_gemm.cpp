@@ -1,0 +1,164 @@
+#include "vecnn/tensor/xsmm_gemm.hpp"
+
+#include "vecnn/tensor/transpose.hpp"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#ifdef VECNN_WITH_LIBXSMM
+#include <libxsmm.h>
+#endif
+
+namespace vecnn {
+namespace {
+
+enum class Choice { by_cpu, openblas, libxsmm };
+
+Choice forced_choice() {
+    const char* v = std::getenv("VECNN_GEMM_LIBRARY");
+    if (!v || !*v) return Choice::by_cpu;
+    const std::string s = v;
+    if (s == "openblas") return Choice::openblas;
+    if (s == "libxsmm") return Choice::libxsmm;
+    throw std::invalid_argument("VECNN_GEMM_LIBRARY='" + s + "': expected openblas or libxsmm");
+}
+
+#ifdef VECNN_WITH_LIBXSMM
+constexpr bool kBuiltWithLibxsmm = true;
+bool cpu_has_avx512() {
+    libxsmm_init();
+    return libxsmm_get_target_archid() >= LIBXSMM_X86_AVX512_CORE;
+}
+#else
+constexpr bool kBuiltWithLibxsmm = false;
+bool cpu_has_avx512() { return false; }
+#endif
+
+struct Policy {
+    Choice choice = forced_choice();
+    bool avx512 = cpu_has_avx512();
+    bool use_libxsmm = kBuiltWithLibxsmm && (choice == Choice::libxsmm || (choice == Choice::by_cpu && avx512));
+};
+
+const Policy& policy() {
+    static const Policy p;
+    return p;
+}
+
+#ifdef VECNN_WITH_LIBXSMM
+// Products whose two operand blocks fit in about 1 MB (a core's L2) run as
+// one kernel; larger ones in blocks of 64 x 256 x 256 (A' 64 KB, B' 256 KB).
+// Measured on one core (GFLOP/s, AVX-512 peak ~209): 256x64x784 whole 217,
+// in blocks 170; 1024x256x1024 whole 169, in blocks 199.
+constexpr long kWholeUpToFloats = 256 * 1024;
+constexpr int kBlockM = 64, kBlockN = 256, kBlockK = 256;
+
+// Column-major C' (M, N; ldc) = A' (M, K; lda) B' + beta C', with B' stored
+// (K, N; ldb), or (N, K) when b_transposed. Every block is a GEMM of its
+// own: one libxsmm kernel, or OpenBLAS for a shape libxsmm generates none for.
+void column_major_product(int M, int N, int K, const float* a, int lda, const float* b, int ldb, bool b_transposed,
+                          float beta, float* c, int ldc) {
+    const bool whole = static_cast<long>(M) * K + static_cast<long>(K) * N <= kWholeUpToFloats;
+    const int bm = whole ? M : kBlockM, bn = whole ? N : kBlockN, bk = whole ? K : kBlockK;
+    for (int j0 = 0; j0 < N; j0 += bn) {
+        for (int i0 = 0; i0 < M; i0 += bm) {
+            for (int p0 = 0; p0 < K; p0 += bk) {
+                const libxsmm_blasint mm = std::min(bm, M - i0), nn = std::min(bn, N - j0), kk = std::min(bk, K - p0);
+                const libxsmm_blasint la = lda, lb = ldb, lc = ldc;
+                const float one = 1;
+                const float block_beta = p0 == 0 ? beta : 1.0f;
+                const int flags =
+                    (b_transposed ? LIBXSMM_GEMM_FLAG_TRANS_B : 0) | (block_beta == 0 ? LIBXSMM_GEMM_FLAG_BETA_0 : 0);
+                const int prefetch = LIBXSMM_GEMM_PREFETCH_NONE;
+                const float* ab = a + i0 + static_cast<std::size_t>(p0) * lda;
+                const float* bb = b_transposed ? b + j0 + static_cast<std::size_t>(p0) * ldb
+                                               : b + p0 + static_cast<std::size_t>(j0) * ldb;
+                float* cb = c + i0 + static_cast<std::size_t>(j0) * ldc;
+                const libxsmm_smmfunction kernel =
+                    libxsmm_smmdispatch(mm, nn, kk, &la, &lb, &lc, &one, &block_beta, &flags, &prefetch);
+                if (kernel) {
+                    kernel(ab, bb, cb);
+                } else {
+                    cblas_sgemm(CblasColMajor, CblasNoTrans, b_transposed ? CblasTrans : CblasNoTrans, mm, nn, kk, 1.0f,
+                                ab, lda, bb, ldb, block_beta, cb, ldc);
+                }
+            }
+        }
+    }
+}
+
+// Buffers for the transposed operands, one set per thread, kept between
+// calls: they grow during the first steps and never after.
+std::vector<float>& scratch(int which, std::size_t size) {
+    thread_local std::vector<float> buffers[2];
+    std::vector<float>& v = buffers[which];
+    if (v.size() < size) v.resize(size);
+    return v;
+}
+
+#endif
+
+}  // namespace
+
+bool libxsmm_built_in() { return kBuiltWithLibxsmm; }
+
+bool libxsmm_takes_sgemm(bool transpose_a, bool transpose_b, float alpha, float beta) {
+    return policy().use_libxsmm && alpha == 1.0f && (beta == 0.0f || beta == 1.0f) && !(transpose_a && transpose_b);
+}
+
+void libxsmm_sgemm(bool transpose_a, bool transpose_b, int m, int n, int k, const float* a, int lda, const float* b,
+                   int ldb, float beta, float* c, int ldc) {
+#ifdef VECNN_WITH_LIBXSMM
+    // Row-major C (m, n) is column-major C^T (n, m) = op(B)^T op(A)^T: libxsmm's
+    // A' is B as stored, its B' is A as stored (transposed when A is).
+    // libxsmm reads its B' transposed but not its A', so op(B) = B^T needs a
+    // transpose first: of B, or of A and then of the (m, n) result, whichever
+    // moves fewer floats.
+    if (transpose_a && transpose_b) throw std::logic_error("libxsmm_sgemm: both operands transposed");
+    if (!transpose_b) {
+        column_major_product(n, m, k, b, ldb, a, lda, transpose_a, beta, c, ldc);
+        return;
+    }
+    const bool transpose_b_first = static_cast<long>(n) * k <= static_cast<long>(m) * k + 2L * m * n;
+    if (transpose_b_first) {
+        float* bt = scratch(0, static_cast<std::size_t>(n) * k).data();  // B^T, (k, n)
+        transpose(b, n, k, ldb, bt, n, false);
+        column_major_product(n, m, k, bt, n, a, lda, false, beta, c, ldc);
+    } else {
+        // C^T (n, m) = B A^T, row-major: column-major (m, n) = A^T' B', from A^T (k, m).
+        float* at = scratch(0, static_cast<std::size_t>(m) * k).data();
+        float* ct = scratch(1, static_cast<std::size_t>(m) * n).data();
+        transpose(a, m, k, lda, at, m, false);
+        column_major_product(m, n, k, at, m, b, ldb, false, 0.0f, ct, m);
+        transpose(ct, n, m, m, c, ldc, beta != 0.0f);
+    }
+#else
+    (void)transpose_a, (void)transpose_b, (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b, (void)ldb,
+        (void)beta, (void)c, (void)ldc;
+    throw std::logic_error("libxsmm_sgemm: vecnn was built without libxsmm");
+#endif
+}
+
+std::string gemm_library_description() {
+    const Policy& p = policy();
+    if (!kBuiltWithLibxsmm) return "OpenBLAS (built without libxsmm)";
+    if (p.choice == Choice::openblas) return "OpenBLAS (VECNN_GEMM_LIBRARY=openblas)";
+#ifdef VECNN_WITH_LIBXSMM
+    const std::string arch = libxsmm_get_target_arch();
+    if (p.use_libxsmm) {
+        return "libxsmm (" + arch + " kernels" +
+               (p.choice == Choice::libxsmm ? ", VECNN_GEMM_LIBRARY=libxsmm" : "") + ")";
+    }
+    return "OpenBLAS (no AVX-512: libxsmm's target is " + arch + ")";
+#else
+    return "OpenBLAS";
+#endif
+}
+
+}  // namespace vecnn

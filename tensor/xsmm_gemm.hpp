@@ -1,0 +1,36 @@
+// libxsmm's JIT kernels for the float training GEMMs where the CPU has
+// AVX-512: libxsmm generates its kernels for the CPU it runs on, at twice
+// the AVX2 rate, while OpenBLAS runs the kernel set the environment chose
+// (OPENBLAS_CORETYPE, left as set). Its kernels allocate nothing per call
+// (oneDNN's sgemm, measured too, allocates on every call), so a training step
+// stays allocation-free. vecnn drives them: it blocks large products for the
+// caches and transposes the operand libxsmm cannot read transposed, into
+// per-thread buffers kept between calls.
+//
+// Dispatch: libxsmm when vecnn was built with it and the CPU has AVX-512F;
+// OpenBLAS otherwise (an AVX2-only CPU keeps OpenBLAS for everything, so
+// nothing there changes). VECNN_GEMM_LIBRARY=openblas (or =libxsmm) in the
+// environment forces one library, for comparisons.
+#pragma once
+
+#include <string>
+
+namespace vecnn {
+
+// Whether vecnn was built with libxsmm (libxsmm_sgemm works on any x86-64
+// CPU then; the dispatch below uses it only where it is the faster).
+bool libxsmm_built_in();
+
+// Whether a float GEMM C = alpha op(A) op(B) + beta C goes to libxsmm.
+bool libxsmm_takes_sgemm(bool transpose_a, bool transpose_b, float alpha, float beta);
+
+// C (m, n) = op(A) op(B) + beta C, row-major, beta 0 or 1 (alpha 1), not
+// both operands transposed; on the calling thread alone (vecnn splits GEMMs
+// over its own threads).
+void libxsmm_sgemm(bool transpose_a, bool transpose_b, int m, int n, int k, const float* a, int lda, const float* b,
+                   int ldb, float beta, float* c, int ldc);
+
+// Which library runs the float GEMMs, for reports: e.g. "libxsmm (cpx kernels)".
+std::string gemm_library_description();
+
+}  // namespace vecnn

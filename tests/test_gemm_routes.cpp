@@ -1,0 +1,129 @@
+// The float GEMM routes of the vectorized engine: libxsmm's kernels with
+// vecnn's blocking and transposes (tensor/xsmm_gemm.hpp), checked against a
+// float64 reference on every path of the driver, and the transposes alone.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "vecnn/tensor/random.hpp"
+#include "vecnn/tensor/transpose.hpp"
+#include "vecnn/tensor/xsmm_gemm.hpp"
+
+using namespace vecnn;
+
+namespace {
+
+std::vector<float> random_floats(std::size_t n, Rng& rng) {
+    std::vector<float> v(n);
+    for (auto& x : v) x = static_cast<float>(rng.uniform() * 2 - 1);
+    return v;
+}
+
+}  // namespace
+
+TEST_CASE("transpose: every element lands at its mirror, with and without accumulating, tiles and edges") {
+    Rng rng(3);
+    for (int rows : {1, 5, 16, 17, 33, 64, 100}) {
+        for (int cols : {1, 3, 16, 31, 48, 784}) {
+            for (bool accumulate : {false, true}) {
+                const int ld_in = cols + 3, ld_out = rows + 5;  // padding that must stay untouched
+                const std::vector<float> in = random_floats(static_cast<std::size_t>(rows) * ld_in, rng);
+                std::vector<float> out = random_floats(static_cast<std::size_t>(cols) * ld_out, rng);
+                std::vector<float> expected = out;
+                for (int i = 0; i < rows; ++i) {
+                    for (int j = 0; j < cols; ++j) {
+                        const float v = in[static_cast<std::size_t>(i) * ld_in + j];
+                        float& e = expected[static_cast<std::size_t>(j) * ld_out + i];
+                        e = accumulate ? e + v : v;
+                    }
+                }
+                transpose(in.data(), rows, cols, ld_in, out.data(), ld_out, accumulate);
+                INFO(rows, "x", cols, accumulate ? " accumulating" : "");
+                CHECK(out == expected);
+            }
+        }
+    }
+}
+
+TEST_CASE("libxsmm_sgemm equals a float64 product on every route of the driver") {
+    if (!libxsmm_built_in()) {
+        MESSAGE("skipped: vecnn was built without libxsmm (every float GEMM goes to OpenBLAS)");
+        return;
+    }
+    struct Case {
+        int m, n, k;
+    };
+    // Whole kernels and blocked ones (operands over 1 MB), ragged edges of
+    // the 64 x 256 x 256 blocks, and NT products where the driver transposes
+    // B (n k small) or A and the result (m small against n).
+    const Case cases[] = {{1, 1, 1},     {3, 5, 7},       {17, 33, 9},    {64, 256, 784}, {64, 10, 256},
+                          {256, 784, 64}, {300, 700, 300}, {40, 1030, 600}, {130, 17, 513}};
+    Rng rng(11);
+    for (const Case& c : cases) {
+        for (int route = 0; route < 3; ++route) {
+            const bool ta = route == 2, tb = route == 1;  // NN, NT, TN
+            for (float beta : {0.0f, 1.0f}) {
+                const int lda = (ta ? c.m : c.k) + 1, ldb = (tb ? c.k : c.n) + 2, ldc = c.n + 3;
+                const std::vector<float> a = random_floats(static_cast<std::size_t>(ta ? c.k : c.m) * lda, rng);
+                const std::vector<float> b = random_floats(static_cast<std::size_t>(tb ? c.n : c.k) * ldb, rng);
+                std::vector<float> cm = random_floats(static_cast<std::size_t>(c.m) * ldc, rng);
+                // beta 0 must not read C: NaN there would survive a multiply by 0.
+                if (beta == 0) {
+                    for (int i = 0; i < c.m; ++i) {
+                        for (int j = 0; j < c.n; ++j) {
+                            cm[static_cast<std::size_t>(i) * ldc + j] = std::numeric_limits<float>::quiet_NaN();
+                        }
+                    }
+                }
+                const std::vector<float> before = cm;
+                REQUIRE(libxsmm_takes_sgemm(ta, tb, 1.0f, beta) == (gemm_library_description().rfind("libxsmm", 0) == 0));
+                libxsmm_sgemm(ta, tb, c.m, c.n, c.k, a.data(), lda, b.data(), ldb, beta, cm.data(), ldc);
+                int wrong = 0;
+                for (int i = 0; i < c.m; ++i) {
+                    for (int j = 0; j < ldc; ++j) {
+                        const std::size_t at = static_cast<std::size_t>(i) * ldc + j;
+                        if (j >= c.n) {  // past the last column: untouched
+                            wrong += cm[at] != before[at];
+                            continue;
+                        }
+                        double sum = beta == 0 ? 0.0 : before[at], scale = std::abs(sum);
+                        for (int p = 0; p < c.k; ++p) {
+                            const double x = ta ? a[static_cast<std::size_t>(p) * lda + i] : a[static_cast<std::size_t>(i) * lda + p];
+                            const double y = tb ? b[static_cast<std::size_t>(j) * ldb + p] : b[static_cast<std::size_t>(p) * ldb + j];
+                            sum += x * y;
+                            scale += std::abs(x * y);
+                        }
+                        wrong += !(std::abs(cm[at] - sum) <= 1e-6 * scale + 1e-30);
+                    }
+                }
+                INFO(c.m, "x", c.n, "x", c.k, " route ", ta ? "TN" : tb ? "NT" : "NN", " beta ", beta);
+                CHECK(wrong == 0);
+            }
+        }
+    }
+}
+
+TEST_CASE("the float GEMMs go to libxsmm exactly where the dispatch says") {
+    const std::string library = gemm_library_description();
+    MESSAGE("float GEMMs by " << library);
+    // What libxsmm's kernels cannot do stays with OpenBLAS on every CPU.
+    CHECK_FALSE(libxsmm_takes_sgemm(true, true, 1.0f, 0.0f));
+    CHECK_FALSE(libxsmm_takes_sgemm(false, false, 0.5f, 0.0f));
+    CHECK_FALSE(libxsmm_takes_sgemm(false, false, 1.0f, 0.5f));
+    const char* forced = std::getenv("VECNN_GEMM_LIBRARY");
+    if (!libxsmm_built_in() || (forced && *forced)) {
+        CHECK(libxsmm_takes_sgemm(false, false, 1.0f, 0.0f) == (library.rfind("libxsmm", 0) == 0));
+        return;
+    }
+    __builtin_cpu_init();
+    const bool avx512 = __builtin_cpu_supports("avx512f") != 0;
+    // An AVX2-only CPU keeps OpenBLAS for everything (nothing there changes).
+    CHECK(libxsmm_takes_sgemm(false, false, 1.0f, 0.0f) == avx512);
+    CHECK(libxsmm_takes_sgemm(false, true, 1.0f, 1.0f) == avx512);
+    CHECK((library.rfind("libxsmm", 0) == 0) == avx512);
+    if (!avx512) MESSAGE("this CPU has no AVX-512F: libxsmm's route is checked above by direct calls only");
+}
