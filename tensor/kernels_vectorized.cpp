@@ -126,6 +126,14 @@ void outer_product(int m, int n, T alpha, const T* u, const T* v, T beta, T* c, 
     }
 }
 
+// Whether libxsmm takes this float product without a transpose first: its
+// kernel then beats gemv row by row even for a few rows (a 4x32x16 weight
+// gradient: one call instead of four).
+bool jit_kernel_reads_in_place(bool transpose_a, bool transpose_b, float alpha, float beta) {
+    return !transpose_b && libxsmm_takes_sgemm(transpose_a, transpose_b, alpha, beta);
+}
+bool jit_kernel_reads_in_place(bool, bool, double, double) { return false; }
+
 // C (m, n) = alpha op(A) op(B) + beta C on raw row-major pointers, by the
 // cheapest BLAS route for the shape: gemv for few rows or one column, a plain
 // loop for an inner size of 1, gemm otherwise. Leading dimensions are the
@@ -138,7 +146,7 @@ void product(bool transpose_a, bool transpose_b, int m, int n, int k, T alpha, c
         // op(A) is a column u (m), op(B) a row v (n): both stored contiguously.
         assert((transpose_a || lda == 1) && (!transpose_b || ldb == 1));
         outer_product(m, n, alpha, a, b, beta, c, ldc);
-    } else if (m <= kMaxGemvRows) {
+    } else if (m <= kMaxGemvRows && !jit_kernel_reads_in_place(transpose_a, transpose_b, alpha, beta)) {
         for (int r = 0; r < m; ++r) {
             // Row r of op(A): a row of A, or a column of A when transposed.
             const T* x = transpose_a ? a + r : a + static_cast<std::size_t>(r) * lda;
@@ -280,13 +288,45 @@ void broadcast_rows(ConstView<T> bias, View<T> y) {
 template <class T>
 void add_column_sums(ConstView<T> x, View<T> acc) {
     detail::check_row("add_column_sums", acc.shape, x.shape);
-    const std::size_t cols = x.cols();
+    using Batch = xsimd::batch<T>;
+    constexpr std::size_t lanes = Batch::size, block = 4 * lanes;
+    const std::size_t cols = x.cols(), rows = x.rows();
     T* __restrict a = acc.data;
-    // Row after row keeps both operands contiguous (a strided column reduction would not).
-    for (std::size_t r = 0; r < x.rows(); ++r) {
-        const T* __restrict xr = x.data + r * cols;
-        for (std::size_t c = 0; c < cols; ++c) a[c] += xr[c];
+    // Each block of 4 SIMD widths of columns sums down all rows in registers,
+    // reading the rows contiguously; a loop that adds row after row into acc
+    // loads and stores acc once per row (12% of a 2-16-16-2 step).
+    std::size_t c0 = 0;
+    for (; c0 + block <= cols; c0 += block) {
+        Batch s0 = Batch::load_unaligned(a + c0), s1 = Batch::load_unaligned(a + c0 + lanes),
+              s2 = Batch::load_unaligned(a + c0 + 2 * lanes), s3 = Batch::load_unaligned(a + c0 + 3 * lanes);
+        for (std::size_t r = 0; r < rows; ++r) {
+            const T* xr = x.data + r * cols + c0;
+            s0 += Batch::load_unaligned(xr);
+            s1 += Batch::load_unaligned(xr + lanes);
+            s2 += Batch::load_unaligned(xr + 2 * lanes);
+            s3 += Batch::load_unaligned(xr + 3 * lanes);
+        }
+        s0.store_unaligned(a + c0);
+        s1.store_unaligned(a + c0 + lanes);
+        s2.store_unaligned(a + c0 + 2 * lanes);
+        s3.store_unaligned(a + c0 + 3 * lanes);
     }
+    for (; c0 + lanes <= cols; c0 += lanes) {
+        Batch s = Batch::load_unaligned(a + c0);
+        for (std::size_t r = 0; r < rows; ++r) s += Batch::load_unaligned(x.data + r * cols + c0);
+        s.store_unaligned(a + c0);
+    }
+    if (c0 == cols) return;
+    // The last columns (fewer than one SIMD width): a local array the
+    // compiler keeps in registers.
+    T tail[lanes] = {};
+    const std::size_t width = cols - c0;
+    for (std::size_t c = 0; c < width; ++c) tail[c] = a[c0 + c];
+    for (std::size_t r = 0; r < rows; ++r) {
+        const T* xr = x.data + r * cols + c0;
+        for (std::size_t c = 0; c < width; ++c) tail[c] += xr[c];
+    }
+    for (std::size_t c = 0; c < width; ++c) a[c0 + c] = tail[c];
 }
 
 template <class T>
