@@ -10,6 +10,8 @@
 #include "vecnn/tensor/kernels.hpp"
 #include "vecnn/tensor/limits.hpp"
 #include "vecnn/tensor/matrix.hpp"
+#include "vecnn/tensor/precision.hpp"
+#include "vecnn/tensor/bf16_gemm.hpp"
 #include "vecnn/tensor/random.hpp"
 #include "vecnn/tensor/threads.hpp"
 #include "vecnn/tensor/xsmm_gemm.hpp"

@@ -19,8 +19,11 @@
 #include "vecnn/nn/optimizer_factory.hpp"
 #include "vecnn/nn/trainer.hpp"
 #include "vecnn/nn/training_log.hpp"
+#include "vecnn/tensor/bf16_gemm.hpp"
 #include "vecnn/tensor/blas_core.hpp"
+#include "vecnn/tensor/precision.hpp"
 #include "vecnn/tensor/threads.hpp"
+#include "vecnn/tensor/xsmm_gemm.hpp"
 
 namespace vecnn::examples {
 
@@ -42,6 +45,7 @@ struct Args {
     std::size_t epochs = 20, batch = 64, slice_steps = 40;
     std::uint64_t seed = 0;
     int threads = 2;
+    std::string precision = "float32";
     bool check = false;
     double min_accuracy = 0;
     std::string log_json;
@@ -100,6 +104,9 @@ inline int run_mnist(const MnistRecipe& r, int argc, char** argv) {
         ->check(CLI::PositiveNumber);
     app.add_option("--seed", a.seed, "seed for initialisation and shuffling");
     app.add_option("--threads", a.threads, "compute threads")->check(CLI::PositiveNumber);
+    app.add_option("--precision", a.precision,
+                   "float32 | bf16: the GEMMs' operands (bf16: rounded to bfloat16, float32 sums and parameters)")
+        ->check(CLI::IsMember({"float32", "bf16"}));
     app.add_flag("--check", a.check,
                  "exit non-zero below the target test accuracy (" + format_number(100 * r.sgd_bound) + "% sgd, " +
                      format_number(100 * r.adam_bound) + "% adam)");
@@ -110,6 +117,7 @@ inline int run_mnist(const MnistRecipe& r, int argc, char** argv) {
 
     try {
         set_compute_threads(a.threads);
+        set_matmul_precision(matmul_precision_from_string(a.precision));
         const MnistData<float> data = load_mnist<float>(a.data);
         const auto train = DataSetView<float>::with_labels(data.train.images, data.train.labels);
         const auto test = DataSetView<float>::with_labels(data.test.images, data.test.labels);
@@ -128,8 +136,10 @@ inline int run_mnist(const MnistRecipe& r, int argc, char** argv) {
         TrainingLog log(lo);
         log.attach(trainer);
         std::printf("MNIST: %zu training and %zu test digits from %s\n", train.rows(), test.rows(), a.data.c_str());
-        std::printf("model %s, %s, batch %zu, %zu epochs, vectorized engine, %d compute threads, OpenBLAS kernels %s\n",
-                    r.spec, opt->describe().c_str(), a.batch, a.epochs, a.threads,
+        std::printf("model %s, %s, batch %zu, %zu epochs, vectorized engine, %d compute threads, %s GEMMs by %s, "
+                    "OpenBLAS kernels %s\n",
+                    r.spec, opt->describe().c_str(), a.batch, a.epochs, a.threads, a.precision.c_str(),
+                    a.precision == "bf16" ? bf16_gemm_description().c_str() : gemm_library_description().c_str(),
                     vecnn::blas_core_description().c_str());
         trainer.fit(train, &test);
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "vecnn/tensor/precision.hpp"
 
 namespace vecnn {
 
@@ -87,6 +88,7 @@ void Conv2d<T>::forward_loop(ConstView<T> x, View<T> y) {
     const std::size_t k = w.kernel, oh_n = w.out_height(), ow_n = w.out_width();
     const T* weight = this->parameter(0).data;
     const T* bias = this->parameter(1).data;
+    const MatmulPrecision precision = matmul_precision();  // bf16: the GEMM's operands rounded
     for (std::size_t n = 0; n < x.rows(); ++n) {
         for (std::size_t oc = 0; oc < out_channels_; ++oc) {
             for (std::size_t oh = 0; oh < oh_n; ++oh) {
@@ -99,7 +101,8 @@ void Conv2d<T>::forward_loop(ConstView<T> x, View<T> y) {
                             for (std::size_t j = 0; j < k; ++j) {
                                 std::size_t iw = 0;
                                 if (!w.input_index(ow, j, w.width, iw)) continue;
-                                sum += weight[((oc * w.channels + c) * k + i) * k + j] * x(n, (c * w.height + ih) * w.width + iw);
+                                sum += matmul_operand(weight[((oc * w.channels + c) * k + i) * k + j], precision) *
+                                       matmul_operand(x(n, (c * w.height + ih) * w.width + iw), precision);
                             }
                         }
                     }
@@ -118,12 +121,14 @@ void Conv2d<T>::backward_loop(ConstView<T> x, ConstView<T>, ConstView<T> dy, Vie
     auto [weight_gradient, bias_gradient] = gradients_to_add_to();
     const bool want_dx = this->input_gradient_wanted();
     if (want_dx) std::fill(dx.data, dx.data + dx.size(), T(0));
+    const MatmulPrecision precision = matmul_precision();
     for (std::size_t n = 0; n < x.rows(); ++n) {
         for (std::size_t oc = 0; oc < out_channels_; ++oc) {
             for (std::size_t oh = 0; oh < oh_n; ++oh) {
                 for (std::size_t ow = 0; ow < ow_n; ++ow) {
                     const T g = dy(n, (oc * oh_n + oh) * ow_n + ow);
                     bias_gradient.data[oc] += g;
+                    const T gm = matmul_operand(g, precision);
                     for (std::size_t c = 0; c < w.channels; ++c) {
                         for (std::size_t i = 0; i < k; ++i) {
                             std::size_t ih = 0;
@@ -133,8 +138,8 @@ void Conv2d<T>::backward_loop(ConstView<T> x, ConstView<T>, ConstView<T> dy, Vie
                                 if (!w.input_index(ow, j, w.width, iw)) continue;
                                 const std::size_t wi = ((oc * w.channels + c) * k + i) * k + j;
                                 const std::size_t xi = (c * w.height + ih) * w.width + iw;
-                                weight_gradient.data[wi] += g * x(n, xi);
-                                if (want_dx) dx(n, xi) += g * weight[wi];
+                                weight_gradient.data[wi] += gm * matmul_operand(x(n, xi), precision);
+                                if (want_dx) dx(n, xi) += gm * matmul_operand(weight[wi], precision);
                             }
                         }
                     }

@@ -2,9 +2,12 @@
 // <cmath> only. No BLAS, no xtensor expressions, nothing shared with
 // kernels_vectorized.cpp beyond argument checks: an independent oracle.
 #include <cmath>
+#include <type_traits>
+#include <vector>
 
 #include "vecnn/tensor/kernel_checks.hpp"
 #include "vecnn/tensor/kernels.hpp"
+#include "vecnn/tensor/precision.hpp"
 
 namespace vecnn::loop {
 
@@ -15,12 +18,32 @@ constexpr double kInverseSqrt2Pi = 0.39894228040143267794;  // 1 / sqrt(2 pi)
 template <class T>
 void gemm(bool transpose_a, bool transpose_b, T alpha, ConstView<T> a, ConstView<T> b, T beta, View<T> c) {
     const auto d = detail::check_gemm(transpose_a, transpose_b, a.shape, b.shape, c.shape);
+    const MatmulPrecision precision = matmul_precision();
+    // bf16 (float32 GEMMs only): every operand element rounded once, into
+    // per-thread copies of op(A) (m, k) and op(B) (k, n) kept between calls;
+    // the sums stay float32.
+    const bool rounded = std::is_same<T, float>::value && precision == MatmulPrecision::bfloat16;
+    thread_local std::vector<T> rounded_a, rounded_b;
+    if (rounded) {
+        rounded_a.resize(d.m * d.k);
+        rounded_b.resize(d.k * d.n);
+        for (std::size_t i = 0; i < d.m; ++i) {
+            for (std::size_t p = 0; p < d.k; ++p) {
+                rounded_a[i * d.k + p] = matmul_operand(transpose_a ? a(p, i) : a(i, p), precision);
+            }
+        }
+        for (std::size_t p = 0; p < d.k; ++p) {
+            for (std::size_t j = 0; j < d.n; ++j) {
+                rounded_b[p * d.n + j] = matmul_operand(transpose_b ? b(j, p) : b(p, j), precision);
+            }
+        }
+    }
     for (std::size_t i = 0; i < d.m; ++i) {
         for (std::size_t j = 0; j < d.n; ++j) {
             T sum = 0;
             for (std::size_t p = 0; p < d.k; ++p) {
-                const T aip = transpose_a ? a(p, i) : a(i, p);
-                const T bpj = transpose_b ? b(j, p) : b(p, j);
+                const T aip = rounded ? rounded_a[i * d.k + p] : transpose_a ? a(p, i) : a(i, p);
+                const T bpj = rounded ? rounded_b[p * d.n + j] : transpose_b ? b(j, p) : b(p, j);
                 sum += aip * bpj;
             }
             c(i, j) = beta == T(0) ? alpha * sum : alpha * sum + beta * c(i, j);

@@ -14,8 +14,10 @@
 #include <xtensor/xnoalias.hpp>
 #include <xtensor/xoperation.hpp>
 
+#include "vecnn/tensor/bf16_gemm.hpp"
 #include "vecnn/tensor/kernel_checks.hpp"
 #include "vecnn/tensor/kernels.hpp"
+#include "vecnn/tensor/precision.hpp"
 #include "vecnn/tensor/threads.hpp"
 #include "vecnn/tensor/worker_pool.hpp"
 #include "vecnn/tensor/xsmm_gemm.hpp"
@@ -134,6 +136,18 @@ bool jit_kernel_reads_in_place(bool transpose_a, bool transpose_b, float alpha, 
 }
 bool jit_kernel_reads_in_place(bool, bool, double, double) { return false; }
 
+// Under MatmulPrecision::bfloat16 every float product, whatever its shape,
+// goes to the bf16 GEMM (tensor/bf16_gemm.hpp); float64 ones never do.
+bool bf16_product(bool transpose_a, bool transpose_b, int m, int n, int k, float alpha, const float* a, int lda,
+                  const float* b, int ldb, float beta, float* c, int ldc) {
+    if (matmul_precision() != MatmulPrecision::bfloat16) return false;
+    bf16_sgemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return true;
+}
+bool bf16_product(bool, bool, int, int, int, double, const double*, int, const double*, int, double, double*, int) {
+    return false;
+}
+
 // C (m, n) = alpha op(A) op(B) + beta C on raw row-major pointers, by the
 // cheapest BLAS route for the shape: gemv for few rows or one column, a plain
 // loop for an inner size of 1, gemm otherwise. Leading dimensions are the
@@ -142,6 +156,7 @@ bool jit_kernel_reads_in_place(bool, bool, double, double) { return false; }
 template <class T>
 void product(bool transpose_a, bool transpose_b, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb,
              T beta, T* c, int ldc) {
+    if (bf16_product(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
     if (k == 1) {
         // op(A) is a column u (m), op(B) a row v (n): both stored contiguously.
         assert((transpose_a || lda == 1) && (!transpose_b || ldb == 1));

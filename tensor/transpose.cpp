@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include <cstddef>
+#include <cstdint>
 
 namespace vecnn {
 namespace {
@@ -12,10 +13,16 @@ constexpr int kTile = 16;
 // The 16 x 16 tile at in (ld_in) into out (ld_out), transposed, in four
 // rounds of shuffles: after round r, each register holds 2^r-element runs
 // of one output row.
-__attribute__((target("avx512f"))) void transpose_tile(const float* in, int ld_in, float* out, int ld_out,
+// Word is float or a 32-bit integer (moved bit for bit: the intrinsics may
+// alias any type); accumulate only for float.
+template <class Word>
+__attribute__((target("avx512f"))) void transpose_tile(const Word* in, int ld_in, Word* out, int ld_out,
                                                        bool accumulate) {
+    static_assert(sizeof(Word) == sizeof(float), "32-bit elements");
     __m512 r[kTile], t[kTile];
-    for (int i = 0; i < kTile; ++i) r[i] = _mm512_loadu_ps(in + static_cast<std::size_t>(i) * ld_in);
+    for (int i = 0; i < kTile; ++i) {
+        r[i] = _mm512_loadu_ps(reinterpret_cast<const float*>(in + static_cast<std::size_t>(i) * ld_in));
+    }
     // Pairs of rows: t[2g] = (i0 j, i1 j) for j = 0, 1 of each 4-column lane; t[2g+1] for j = 2, 3.
     for (int g = 0; g < kTile / 2; ++g) {
         t[2 * g] = _mm512_unpacklo_ps(r[2 * g], r[2 * g + 1]);
@@ -42,18 +49,19 @@ __attribute__((target("avx512f"))) void transpose_tile(const float* in, int ld_i
         t[12 + c] = _mm512_shuffle_f32x4(odd01, odd23, 0xdd);    // lane 3
     }
     for (int j = 0; j < kTile; ++j) {
-        float* o = out + static_cast<std::size_t>(j) * ld_out;
+        float* o = reinterpret_cast<float*>(out + static_cast<std::size_t>(j) * ld_out);
         _mm512_storeu_ps(o, accumulate ? _mm512_add_ps(_mm512_loadu_ps(o), t[j]) : t[j]);
     }
 }
 
-void transpose_elements(const float* in, int i0, int i1, int j0, int j1, int ld_in, float* out, int ld_out,
+template <class Word>
+void transpose_elements(const Word* in, int i0, int i1, int j0, int j1, int ld_in, Word* out, int ld_out,
                         bool accumulate) {
     for (int j = j0; j < j1; ++j) {
-        float* o = out + static_cast<std::size_t>(j) * ld_out;
+        Word* o = out + static_cast<std::size_t>(j) * ld_out;
         for (int i = i0; i < i1; ++i) {
-            const float v = in[static_cast<std::size_t>(i) * ld_in + j];
-            o[i] = accumulate ? o[i] + v : v;
+            const Word v = in[static_cast<std::size_t>(i) * ld_in + j];
+            o[i] = accumulate ? static_cast<Word>(o[i] + v) : v;
         }
     }
 }
@@ -66,9 +74,8 @@ bool cpu_has_avx512f() {
     return has;
 }
 
-}  // namespace
-
-void transpose(const float* in, int rows, int cols, int ld_in, float* out, int ld_out, bool accumulate) {
+template <class Word>
+void transpose_any(const Word* in, int rows, int cols, int ld_in, Word* out, int ld_out, bool accumulate) {
     if (!cpu_has_avx512f()) {
         // Tiles of the plain loop, so that each stays in L1.
         for (int i0 = 0; i0 < rows; i0 += kTile) {
@@ -89,6 +96,16 @@ void transpose(const float* in, int rows, int cols, int ld_in, float* out, int l
     }
     transpose_elements(in, 0, full_rows, full_cols, cols, ld_in, out, ld_out, accumulate);  // right edge
     transpose_elements(in, full_rows, rows, 0, cols, ld_in, out, ld_out, accumulate);      // bottom edge
+}
+
+}  // namespace
+
+void transpose(const float* in, int rows, int cols, int ld_in, float* out, int ld_out, bool accumulate) {
+    transpose_any(in, rows, cols, ld_in, out, ld_out, accumulate);
+}
+
+void transpose_words(const std::uint32_t* in, int rows, int cols, int ld_in, std::uint32_t* out, int ld_out) {
+    transpose_any(in, rows, cols, ld_in, out, ld_out, false);
 }
 
 }  // namespace vecnn

@@ -12,6 +12,7 @@
 #include "vecnn/nn/model_spec.hpp"
 #include "vecnn/nn/sgd.hpp"
 #include "vecnn/nn/trainer.hpp"
+#include "vecnn/tensor/precision.hpp"
 #include "vecnn/tensor/random.hpp"
 #include "vecnn/tensor/threads.hpp"
 #include "tools/cli/allocation_counter.hpp"
@@ -118,6 +119,21 @@ TEST_CASE("a steady-state training step allocates nothing: both engines, 1 and 2
                     }
                 }
             }
+        }
+    }
+}
+
+TEST_CASE("bf16 matmuls: a steady-state step allocates nothing either (buffers for the rounded operands are kept)") {
+    ScopedMatmulPrecision bf16(MatmulPrecision::bfloat16);
+    for (int threads : {1, 2}) {
+        set_compute_threads(threads);
+        for (Engine engine : {Engine::vectorized, Engine::loop}) {
+            CAPTURE(threads);
+            CAPTURE(to_string(engine));
+            CHECK(trainer_allocations<float>("linear(784,256),relu,linear(256,10)", 784, 10, engine, "cross-entropy",
+                                             false, true, 1) == 0);
+            CHECK(trainer_allocations<float>("conv2d(1,4,3,padding=1),relu,maxpool2d(2),flatten,linear(64,3)", 64, 3,
+                                             engine, "cross-entropy", true, false, 2, {1, 8, 8}) == 0);
         }
     }
 }

@@ -97,6 +97,29 @@ TEST_CASE("train, save, predict: the saved model predicts its training data") {
     CHECK(correct >= 114);  // >= 95%: the classes are separable
 }
 
+TEST_CASE("--precision bf16: trains as well on separable data, says how its GEMMs run; float64 refuses it") {
+    TempDir dir("bf16");
+    write_data(dir);
+    const auto r = run_vecnn("train --model " + kSpec + " --x '" + (dir / "x.npy") + "' --y '" + (dir / "y.npy") +
+                             "' --epochs 20 --lr 0.1 --momentum 0.9 --batch-size 16 --precision bf16 --save '" +
+                             (dir / "p.npz") + "'");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("GEMM operands in bf16: ") != std::string::npos);
+    const auto p = run_vecnn("predict --params '" + (dir / "p.npz") + "' --x '" + (dir / "x.npy") + "' --out '" +
+                             (dir / "out.npy") + "' --output indices");
+    INFO(p.err);
+    REQUIRE(p.status == 0);
+    const auto predicted = to_vector<std::int64_t>(read_npy(dir / "out.npy"));
+    REQUIRE(predicted.size() == 120);
+    int correct = 0;
+    for (std::size_t i = 0; i < 120; ++i) correct += predicted[i] == static_cast<std::int64_t>(i % 3);
+    CHECK(correct >= 114);
+    check_fails(run_vecnn(train_args(dir) + " --dtype float64 --precision bf16"), {"--precision bf16", "float64"});
+    check_fails(run_vecnn(train_args(dir) + " --precision fp16"), {"--precision", "fp16"});
+    check_fails(run_vecnn("bench --model 16-32-4 --precision half"), {"--precision", "half"});
+}
+
 TEST_CASE("CSV features and targets train like .npy") {
     TempDir dir("cli");
     {

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <limits>
 #include <string>
@@ -45,6 +46,26 @@ TEST_CASE("transpose: every element lands at its mirror, with and without accumu
                 INFO(rows, "x", cols, accumulate ? " accumulating" : "");
                 CHECK(out == expected);
             }
+        }
+    }
+}
+
+TEST_CASE("transpose_words moves 32-bit words bit for bit, NaN payloads included") {
+    Rng rng(4);
+    for (int rows : {1, 16, 17, 40}) {
+        for (int cols : {1, 15, 32, 392}) {
+            const int ld_in = cols + 1, ld_out = rows + 2;
+            std::vector<std::uint32_t> in(static_cast<std::size_t>(rows) * ld_in), out(static_cast<std::size_t>(cols) * ld_out, 7u);
+            for (auto& w : in) w = static_cast<std::uint32_t>(rng.below(1u << 31)) | 0x7f800001u;  // NaN patterns
+            std::vector<std::uint32_t> expected = out;
+            for (int i = 0; i < rows; ++i) {
+                for (int j = 0; j < cols; ++j) {
+                    expected[static_cast<std::size_t>(j) * ld_out + i] = in[static_cast<std::size_t>(i) * ld_in + j];
+                }
+            }
+            transpose_words(in.data(), rows, cols, ld_in, out.data(), ld_out);
+            INFO(rows, "x", cols);
+            CHECK(out == expected);
         }
     }
 }

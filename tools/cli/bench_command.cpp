@@ -8,7 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "vecnn/tensor/bf16_gemm.hpp"
 #include "vecnn/tensor/blas_core.hpp"
+#include "vecnn/tensor/precision.hpp"
 #include "vecnn/tensor/xsmm_gemm.hpp"
 #include "vecnn/tensor/threads.hpp"
 #include "tools/cli/commands.hpp"
@@ -26,6 +28,7 @@ struct BenchArgs {
     SampleShape input_shape;
     std::size_t batch = 64;
     std::string engine = "both";
+    std::string precision = "float32";
     int threads = 2;
     double seconds = 2.0;
     std::size_t repeats = 5;
@@ -61,14 +64,15 @@ double percent_of_peak(const StepBenchResult& r, std::size_t batch, const FmaPea
     return peak ? 100 * step_gflops(r, batch) / peak->gflops : 0;
 }
 
-std::string json_line(const Config& c, const char* engine, int threads, double momentum, const StepBenchResult& r,
-                      double vs_loop, const FmaPeak* peak) {
+std::string json_line(const Config& c, const char* engine, MatmulPrecision precision, int threads, double momentum,
+                      const StepBenchResult& r, double vs_loop, double vs_float32, const FmaPeak* peak) {
     nlohmann::ordered_json j;
     j["config"] = c.name;
     j["model"] = r.spec;
     if (!c.input_shape.empty()) j["input_shape"] = c.input_shape;
     j["batch"] = c.batch;
     j["engine"] = engine;
+    j["precision"] = to_string(precision);
     j["threads"] = threads;
     j["momentum"] = momentum;
     j["samples_per_s"] = r.median_samples_per_s;
@@ -91,6 +95,10 @@ std::string json_line(const Config& c, const char* engine, int threads, double m
     j["blas_core"] = blas_core();
     j["gemm_library"] = gemm_library_description();
     if (vs_loop > 0) j["speedup_vs_loop"] = vs_loop;
+    if (precision == MatmulPrecision::bfloat16) {
+        j["bf16_gemm"] = bf16_gemm_description();
+        if (vs_float32 > 0) j["speedup_vs_float32"] = vs_float32;
+    }
     return j.dump();
 }
 
@@ -186,10 +194,15 @@ void run(const BenchArgs& a) {
         if (!json.is_open()) throw CommandError("cannot open '" + a.json + "' for writing");
     }
 
+    std::vector<MatmulPrecision> precisions;
+    if (a.precision != "bf16") precisions.push_back(MatmulPrecision::float32);
+    if (a.precision != "float32") precisions.push_back(MatmulPrecision::bfloat16);
+
     std::printf(
-        "vecnn bench: float32, SGD (lr 0.01, momentum %g) step incl. softmax cross-entropy, %d thread(s), "
+        "vecnn bench: float32 parameters, SGD (lr 0.01, momentum %g) step incl. softmax cross-entropy, %d thread(s), "
         "%zu repeats, float GEMMs by %s, OpenBLAS kernels %s\n",
         a.momentum, a.threads, a.repeats, gemm_library_description().c_str(), blas_core_description().c_str());
+    if (a.precision != "float32") std::printf("bf16 GEMMs: %s\n", bf16_gemm_description().c_str());
     // The machine's limit, measured now on as many threads as the steps use.
     const std::vector<FmaPeak> peaks = measure_fma_peaks(a.threads);
     const FmaPeak* peak = best_float32_peak(peaks);
@@ -199,37 +212,53 @@ void run(const BenchArgs& a) {
     // %bound: samples/s against the GEMM-only bound, which is also the step's
     // share of time in GEMM (gemm us / us/step): one number, one column.
     // %peak: the step's GEMM FLOPs per second against the best fp32 FMA peak above.
-    std::printf("%-6s %-22s %5s %-10s %12s %23s %10s %10s %7s %9s %7s %7s %8s\n", "config", "model", "batch", "engine",
-                "samples/s", "min-max", "us/step", "gemm us", "%bound", "GFLOP/s", "%peak", "allocs", "vec/loop");
+    // vs fp32: a bf16 row's samples/s over the float32 row's, same engine, same run.
+    std::printf("%-6s %-22s %5s %-7s %-10s %12s %23s %10s %10s %7s %9s %7s %7s %8s %7s\n", "config", "model", "batch",
+                "matmul", "engine", "samples/s", "min-max", "us/step", "gemm us", "%bound", "GFLOP/s", "%peak", "allocs",
+                "vec/loop", "vs fp32");
     for (const auto& c : configs) {
-        std::map<Engine, StepBenchResult> results;
-        for (Engine e : engines) {
-            StepBenchConfig sc;
-            sc.spec = c.spec;
-            sc.input_shape = c.input_shape;
-            sc.batch = c.batch;
-            sc.engine = e;
-            sc.seconds = a.seconds;
-            sc.repeats = a.repeats;
-            sc.momentum = a.momentum;
-            results[e] = bench_steps(sc);
+        std::map<std::pair<MatmulPrecision, Engine>, StepBenchResult> results;
+        for (MatmulPrecision precision : precisions) {
+            ScopedMatmulPrecision scope(precision);
+            for (Engine e : engines) {
+                StepBenchConfig sc;
+                sc.spec = c.spec;
+                sc.input_shape = c.input_shape;
+                sc.batch = c.batch;
+                sc.engine = e;
+                sc.seconds = a.seconds;
+                sc.repeats = a.repeats;
+                sc.momentum = a.momentum;
+                results[{precision, e}] = bench_steps(sc);
+            }
         }
-        for (Engine e : engines) {
-            const auto& r = results[e];
-            const bool both = results.count(Engine::loop) && results.count(Engine::vectorized);
-            const double vs_loop = both && e == Engine::vectorized
-                                       ? r.median_samples_per_s / results[Engine::loop].median_samples_per_s
-                                       : 0;
-            char range[64];
-            std::snprintf(range, sizeof range, "%.0f-%.0f", r.min_samples_per_s, r.max_samples_per_s);
-            char ratio[32] = "";
-            if (vs_loop > 0) std::snprintf(ratio, sizeof ratio, "%.1fx", vs_loop);
-            std::printf("%-6s %-22s %5zu %-10s %12.0f %23s %10.1f %10.1f %6.0f%% %9.2f %6.1f%% %7.2f %8s\n",
-                        c.name.c_str(), c.spec.c_str(), c.batch, to_string(e), r.median_samples_per_s, range, r.step_us,
-                        r.gemm_us, 100 * r.median_samples_per_s / r.gemm_bound_samples_per_s,
-                        step_gflops(r, c.batch), percent_of_peak(r, c.batch, peak), r.allocs_per_step, ratio);
-            std::fflush(stdout);
-            if (json.is_open()) json << json_line(c, to_string(e), a.threads, a.momentum, r, vs_loop, peak) << "\n";
+        for (MatmulPrecision precision : precisions) {
+            for (Engine e : engines) {
+                const auto& r = results[{precision, e}];
+                const auto loop = results.find({precision, Engine::loop});
+                const double vs_loop = e == Engine::vectorized && loop != results.end()
+                                           ? r.median_samples_per_s / loop->second.median_samples_per_s
+                                           : 0;
+                const auto fp32 = results.find({MatmulPrecision::float32, e});
+                const double vs_float32 = precision == MatmulPrecision::bfloat16 && fp32 != results.end()
+                                              ? r.median_samples_per_s / fp32->second.median_samples_per_s
+                                              : 0;
+                char range[64];
+                std::snprintf(range, sizeof range, "%.0f-%.0f", r.min_samples_per_s, r.max_samples_per_s);
+                char ratio[32] = "", vs32[32] = "";
+                if (vs_loop > 0) std::snprintf(ratio, sizeof ratio, "%.1fx", vs_loop);
+                if (vs_float32 > 0) std::snprintf(vs32, sizeof vs32, "%.2fx", vs_float32);
+                std::printf("%-6s %-22s %5zu %-7s %-10s %12.0f %23s %10.1f %10.1f %6.0f%% %9.2f %6.1f%% %7.2f %8s %7s\n",
+                            c.name.c_str(), c.spec.c_str(), c.batch, to_string(precision), to_string(e),
+                            r.median_samples_per_s, range, r.step_us, r.gemm_us,
+                            100 * r.median_samples_per_s / r.gemm_bound_samples_per_s, step_gflops(r, c.batch),
+                            percent_of_peak(r, c.batch, peak), r.allocs_per_step, ratio, vs32);
+                std::fflush(stdout);
+                if (json.is_open()) {
+                    json << json_line(c, to_string(e), precision, a.threads, a.momentum, r, vs_loop, vs_float32, peak)
+                         << "\n";
+                }
+            }
         }
     }
     if (json.is_open()) {
@@ -248,6 +277,10 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("--batch", a->batch, "rows per step (with --model)")->check(whole_number(1, kMaxCount));
     cmd->add_option("--engine", a->engine, "vectorized | loop | both")
         ->check(CLI::IsMember({"vectorized", "loop", "both"}));
+    cmd->add_option("--precision", a->precision,
+                    "float32 | bf16 | both: the GEMMs' operands (bf16: rounded to bfloat16, float32 sums and "
+                    "parameters, as torch.autocast)")
+        ->check(CLI::IsMember({"float32", "bf16", "both"}));
     add_threads_option(*cmd, a->threads);
     cmd->add_option("--seconds", a->seconds, "timed seconds per config and engine")->check(finite_number(0.001, 86400));
     cmd->add_option("--repeats", a->repeats, "repeats (median and min-max over them)")->check(whole_number(1, 1000));

@@ -18,6 +18,8 @@
 #include "vecnn/nn/trainer.hpp"
 #include "vecnn/nn/training_checkpoint.hpp"
 #include "vecnn/nn/training_log.hpp"
+#include "vecnn/tensor/bf16_gemm.hpp"
+#include "vecnn/tensor/precision.hpp"
 #include "vecnn/tensor/threads.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/distributed.hpp"
@@ -37,6 +39,7 @@ struct TrainArgs {
     LossOptions loss_options;
     std::string x, y, val_x, val_y;
     std::string dtype = "float32", engine = "vectorized", optimizer = "sgd";
+    std::string precision = "float32";  // of the GEMMs' operands
     OptimizerOptions optim;
     double lr = 0;  // 0 with lr_given false: the optimizer's default
     std::size_t batch_size = 64, accumulate = 1, epochs = 1, steps = 0;
@@ -218,9 +221,11 @@ void run(const TrainArgs& a, bool lr_given, Communicator* comm) {
             (a.accumulate > 1 ? (ranks > 1 ? ", each" : "") + std::string(" in ") + std::to_string(a.accumulate) +
                                     " micro-batches"
                               : std::string());
-        std::printf("training %s (%zu parameters), %s, %s engine, %s, batch %zu%s, %zu rows\n",
-                    model->describe().c_str(), model->parameter_count(), a.dtype.c_str(), a.engine.c_str(),
-                    optimizer->describe().c_str(), a.batch_size, split.c_str(), train.view.rows());
+        const std::string matmuls =
+            a.precision == "bf16" ? " (GEMM operands in bf16: " + bf16_gemm_description() + ")" : std::string();
+        std::printf("training %s (%zu parameters), %s%s, %s engine, %s, batch %zu%s, %zu rows\n",
+                    model->describe().c_str(), model->parameter_count(), a.dtype.c_str(), matmuls.c_str(),
+                    a.engine.c_str(), optimizer->describe().c_str(), a.batch_size, split.c_str(), train.view.rows());
         std::fputs(summarize(*model, train.view.features.cols()).table().c_str(), stdout);
     }
     trainer.fit(train.view, val ? &val->view : nullptr);
@@ -261,6 +266,10 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--val-y", a->val_y, "held-out targets")->check(non_empty_path());
     add_dtype_option(*cmd, a->dtype);
     add_engine_option(*cmd, a->engine);
+    cmd->add_option("--precision", a->precision,
+                    "float32 | bf16: the GEMMs' operands (bf16: rounded to bfloat16 with float32 sums; parameters, "
+                    "gradients and optimizer state stay float32, as under torch.autocast)")
+        ->check(CLI::IsMember({"float32", "bf16"}));
     cmd->add_option("--optimizer", a->optimizer, "sgd | adam | adamw | rmsprop | adagrad (torch.optim's)")
         ->check(CLI::IsMember(optimizer_names()));
     auto* lr = default_in_text(cmd->add_option(
@@ -352,6 +361,10 @@ void add_train_command(CLI::App& app) {
     add_distributed_option(*cmd, a->distributed);
     cmd->callback([a, lr] {
         const auto comm = join_ranks(a->distributed);
+        if (a->precision == "bf16" && a->dtype == "float64") {
+            throw CommandError("--precision bf16 applies to float32 models, not --dtype float64");
+        }
+        ScopedMatmulPrecision precision(matmul_precision_from_string(a->precision));
         run_as_rank(comm.get(), [&] {
             if (a->dtype == "float64") {
                 run<double>(*a, lr->count() > 0, comm.get());
