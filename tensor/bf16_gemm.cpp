@@ -72,6 +72,17 @@ std::uint32_t pair_bits(float even, float odd) {
 // rounded up to even; a missing row 2q+1 is zero.
 bool by_kernel(bool ta, bool tb, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float beta,
                float* c, int ldc) {
+    if (!ta && tb && static_cast<long>(n) * k > static_cast<long>(m) * k + 2L * m * n) {
+        // A x W^T forward with the weight W (n, k) the larger operand: the
+        // VNNI pairs of W^T would cost a pack and a transpose of all of W.
+        // C^T = W x^T instead (the same NT form, roles swapped) reads W as
+        // stored and transposes x and the (n, m) result. A's first layer
+        // (64x256x784): 1.42x -> 1.55x the float32 step of A, one thread.
+        float* ct = scratch<float, 1>(static_cast<std::size_t>(n) * m);
+        if (!by_kernel(false, true, n, m, k, b, ldb, a, lda, 0.0f, ct, m)) return false;
+        transpose(ct, n, m, m, c, ldc, beta != 0.0f);
+        return true;
+    }
     const int kp = k + (k & 1), pairs = kp / 2;
     std::uint32_t* vnni = scratch<std::uint32_t, 0>(static_cast<std::size_t>(pairs) * n);
     if (tb) {
