@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdlib>
 #include <stdexcept>
 #include <vector>
 
@@ -163,8 +164,15 @@ bool cpu_has_bf16_dot() {
 }
 #endif
 
+// VECNN_GEMM_LIBRARY=openblas keeps libxsmm out of the bf16 GEMMs too:
+// they then run the fallback (and the tests run it on any CPU).
+bool openblas_forced() {
+    const char* v = std::getenv("VECNN_GEMM_LIBRARY");
+    return v && std::string(v) == "openblas";
+}
+
 bool kernels_here() {
-    static const bool available = cpu_has_bf16_dot();
+    static const bool available = !openblas_forced() && cpu_has_bf16_dot();
     return available;
 }
 
@@ -177,6 +185,7 @@ bool bf16_kernels_available() {
 std::string bf16_gemm_description() {
 #ifdef VECNN_WITH_LIBXSMM
     if (kernels_here()) return "libxsmm bf16 kernels (AVX512-BF16)";
+    if (openblas_forced()) return "emulated: operands rounded to bf16, then float32 GEMMs (VECNN_GEMM_LIBRARY=openblas)";
     return "emulated: operands rounded to bf16, then float32 GEMMs (this CPU has no AVX512-BF16)";
 #else
     return "emulated: operands rounded to bf16, then float32 GEMMs (vecnn built without libxsmm)";
