@@ -185,7 +185,8 @@ bool bf16_kernels_available() {
 std::string bf16_gemm_description() {
 #ifdef VECNN_WITH_LIBXSMM
     if (kernels_here()) return "libxsmm bf16 kernels (AVX512-BF16)";
-    if (openblas_forced()) return "emulated: operands rounded to bf16, then float32 GEMMs (VECNN_GEMM_LIBRARY=openblas)";
+    if (openblas_forced())
+        return "emulated: operands rounded to bf16, then float32 GEMMs (VECNN_GEMM_LIBRARY=openblas)";
     return "emulated: operands rounded to bf16, then float32 GEMMs (this CPU has no AVX512-BF16)";
 #else
     return "emulated: operands rounded to bf16, then float32 GEMMs (vecnn built without libxsmm)";

@@ -260,9 +260,9 @@ T cross_entropy_targets(ConstView<T> logits, ConstView<T> targets, View<T> proba
 }
 
 template <class T>
-void cross_entropy_labels_backward(ConstView<T> probabilities, const std::int64_t* labels, T scale,
-                                   View<T> dlogits) {
-    require_same_shape("cross_entropy_backward", "probabilities", probabilities.shape, "logits gradient", dlogits.shape);
+void cross_entropy_labels_backward(ConstView<T> probabilities, const std::int64_t* labels, T scale, View<T> dlogits) {
+    require_same_shape("cross_entropy_backward", "probabilities", probabilities.shape, "logits gradient",
+                       dlogits.shape);
     detail::check_labels("cross_entropy_backward", labels, probabilities.shape);
     for (std::size_t r = 0; r < dlogits.rows(); ++r) {
         for (std::size_t j = 0; j < dlogits.cols(); ++j) {
@@ -275,7 +275,8 @@ void cross_entropy_labels_backward(ConstView<T> probabilities, const std::int64_
 template <class T>
 void cross_entropy_targets_backward(ConstView<T> probabilities, ConstView<T> targets, T scale, View<T> dlogits) {
     require_same_shape("cross_entropy_backward", "probabilities", probabilities.shape, "targets", targets.shape);
-    require_same_shape("cross_entropy_backward", "probabilities", probabilities.shape, "logits gradient", dlogits.shape);
+    require_same_shape("cross_entropy_backward", "probabilities", probabilities.shape, "logits gradient",
+                       dlogits.shape);
     for (std::size_t r = 0; r < dlogits.rows(); ++r) {
         T mass = 0;
         for (std::size_t j = 0; j < dlogits.cols(); ++j) mass += targets(r, j);
@@ -379,8 +380,7 @@ T huber(ConstView<T> predictions, ConstView<T> targets, T delta) {
 template <class T>
 void huber_backward(ConstView<T> predictions, ConstView<T> targets, T delta, T scale, View<T> dpredictions) {
     require_same_shape("huber_backward", "predictions", predictions.shape, "targets", targets.shape);
-    require_same_shape("huber_backward", "predictions", predictions.shape, "predictions gradient",
-                       dpredictions.shape);
+    require_same_shape("huber_backward", "predictions", predictions.shape, "predictions gradient", dpredictions.shape);
     for (std::size_t i = 0; i < predictions.size(); ++i) {
         const T d = predictions.data[i] - targets.data[i];
         dpredictions.data[i] = d <= -delta ? -scale * delta : (d >= delta ? scale * delta : scale * d);

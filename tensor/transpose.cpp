@@ -43,10 +43,10 @@ __attribute__((target("avx512f"))) void transpose_tile(const Word* in, int ld_in
         const __m512 odd01 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xdd);   // lanes 1, 3 of each
         const __m512 even23 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88);
         const __m512 odd23 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xdd);
-        t[c] = _mm512_shuffle_f32x4(even01, even23, 0x88);       // lane 0
-        t[8 + c] = _mm512_shuffle_f32x4(even01, even23, 0xdd);   // lane 2
-        t[4 + c] = _mm512_shuffle_f32x4(odd01, odd23, 0x88);     // lane 1
-        t[12 + c] = _mm512_shuffle_f32x4(odd01, odd23, 0xdd);    // lane 3
+        t[c] = _mm512_shuffle_f32x4(even01, even23, 0x88);      // lane 0
+        t[8 + c] = _mm512_shuffle_f32x4(even01, even23, 0xdd);  // lane 2
+        t[4 + c] = _mm512_shuffle_f32x4(odd01, odd23, 0x88);    // lane 1
+        t[12 + c] = _mm512_shuffle_f32x4(odd01, odd23, 0xdd);   // lane 3
     }
     for (int j = 0; j < kTile; ++j) {
         float* o = reinterpret_cast<float*>(out + static_cast<std::size_t>(j) * ld_out);
@@ -95,7 +95,7 @@ void transpose_any(const Word* in, int rows, int cols, int ld_in, Word* out, int
         }
     }
     transpose_elements(in, 0, full_rows, full_cols, cols, ld_in, out, ld_out, accumulate);  // right edge
-    transpose_elements(in, full_rows, rows, 0, cols, ld_in, out, ld_out, accumulate);      // bottom edge
+    transpose_elements(in, full_rows, rows, 0, cols, ld_in, out, ld_out, accumulate);       // bottom edge
 }
 
 }  // namespace

@@ -37,7 +37,9 @@ bool cpu_has_avx512() {
 }
 #else
 constexpr bool kBuiltWithLibxsmm = false;
-bool cpu_has_avx512() { return false; }
+bool cpu_has_avx512() {
+    return false;
+}
 #endif
 
 struct Policy {
@@ -111,10 +113,9 @@ void column_major_product(int M, int N, int K, const float* a, int lda, const fl
                 const float* bb = b_transposed ? b + j0 + static_cast<std::size_t>(p0) * ldb
                                                : b + p0 + static_cast<std::size_t>(j0) * ldb;
                 float* cb = c + i0 + static_cast<std::size_t>(j0) * ldc;
-                const libxsmm_smmfunction kernel =
-                    cached_kernel({mm, nn, kk, la, lb, lc, flags}, [&] {
-                        return libxsmm_smmdispatch(mm, nn, kk, &la, &lb, &lc, &one, &block_beta, &flags, &prefetch);
-                    });
+                const libxsmm_smmfunction kernel = cached_kernel({mm, nn, kk, la, lb, lc, flags}, [&] {
+                    return libxsmm_smmdispatch(mm, nn, kk, &la, &lb, &lc, &one, &block_beta, &flags, &prefetch);
+                });
                 if (kernel) {
                     kernel(ab, bb, cb);
                 } else {
@@ -139,7 +140,9 @@ std::vector<float>& scratch(int which, std::size_t size) {
 
 }  // namespace
 
-bool libxsmm_built_in() { return kBuiltWithLibxsmm; }
+bool libxsmm_built_in() {
+    return kBuiltWithLibxsmm;
+}
 
 bool libxsmm_takes_sgemm(bool transpose_a, bool transpose_b, float alpha, float beta) {
     return policy().use_libxsmm && alpha == 1.0f && (beta == 0.0f || beta == 1.0f) && !(transpose_a && transpose_b);
@@ -172,8 +175,8 @@ void libxsmm_sgemm(bool transpose_a, bool transpose_b, int m, int n, int k, cons
         transpose(ct, n, m, m, c, ldc, beta != 0.0f);
     }
 #else
-    (void)transpose_a, (void)transpose_b, (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b, (void)ldb,
-        (void)beta, (void)c, (void)ldc;
+    (void)transpose_a, (void)transpose_b, (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b, (void)ldb, (void)beta,
+        (void)c, (void)ldc;
     throw std::logic_error("libxsmm_sgemm: vecnn was built without libxsmm");
 #endif
 }
@@ -185,8 +188,8 @@ std::string gemm_library_description() {
 #ifdef VECNN_WITH_LIBXSMM
     const std::string arch = libxsmm_get_target_arch();
     if (p.use_libxsmm) {
-        return "libxsmm (" + arch + " kernels" +
-               (p.choice == Choice::libxsmm ? ", VECNN_GEMM_LIBRARY=libxsmm" : "") + ")";
+        return "libxsmm (" + arch + " kernels" + (p.choice == Choice::libxsmm ? ", VECNN_GEMM_LIBRARY=libxsmm" : "") +
+               ")";
     }
     return "OpenBLAS (no AVX-512: libxsmm's target is " + arch + ")";
 #else
