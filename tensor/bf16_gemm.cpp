@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <cstdlib>
 #include <stdexcept>
-#include <vector>
 
+#include "vecnn/tensor/thread_buffer.hpp"
 #include "vecnn/tensor/transpose.hpp"
+#include "vecnn/tensor/xsmm_gemm.hpp"
 
 #ifdef VECNN_WITH_LIBXSMM
 #include <libxsmm.h>
@@ -16,15 +16,6 @@
 
 namespace vecnn {
 namespace {
-
-// Per-thread buffers kept between calls: they grow during the first steps
-// and never after, so a steady-state step allocates nothing.
-template <class U, int Which>
-U* scratch(std::size_t size) {
-    thread_local std::vector<U> buffer;
-    if (buffer.size() < size) buffer.resize(size);
-    return buffer.data();
-}
 
 float rounded(float x) {
     return bfloat16_to_float(bfloat16_bits(x));
@@ -34,8 +25,8 @@ float rounded(float x) {
 
 void bf16_sgemm_fallback(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
                          int ldb, float beta, float* c, int ldc) {
-    float* ar = scratch<float, 0>(static_cast<std::size_t>(m) * k);
-    float* br = scratch<float, 1>(static_cast<std::size_t>(k) * n);
+    float* ar = detail::thread_buffer<float, 0>(static_cast<std::size_t>(m) * k);
+    float* br = detail::thread_buffer<float, 1>(static_cast<std::size_t>(k) * n);
     for (int i = 0; i < m; ++i) {
         for (int p = 0; p < k; ++p) {
             ar[static_cast<std::size_t>(i) * k + p] =
@@ -79,18 +70,18 @@ bool by_kernel(bool ta, bool tb, int m, int n, int k, const float* a, int lda, c
         // C^T = W x^T instead (the same NT form, roles swapped) reads W as
         // stored and transposes x and the (n, m) result. A's first layer
         // (64x256x784): 1.42x -> 1.55x the float32 step of A, one thread.
-        float* ct = scratch<float, 1>(static_cast<std::size_t>(n) * m);
+        float* ct = detail::thread_buffer<float, 1>(static_cast<std::size_t>(n) * m);
         if (!by_kernel(false, true, n, m, k, b, ldb, a, lda, 0.0f, ct, m)) return false;
         transpose(ct, n, m, m, c, ldc, beta != 0.0f);
         return true;
     }
     const int kp = k + (k & 1), pairs = kp / 2;
-    std::uint32_t* vnni = scratch<std::uint32_t, 0>(static_cast<std::size_t>(pairs) * n);
+    std::uint32_t* vnni = detail::thread_buffer<std::uint32_t, 0>(static_cast<std::size_t>(pairs) * n);
     if (tb) {
         // op(B) = B^T, B (n, k): a row j of B is column j of op(B), so its
         // pairs are adjacent; pack each row of B into words, then transpose
         // the (n, kp/2) words.
-        std::uint32_t* packed = scratch<std::uint32_t, 1>(static_cast<std::size_t>(pairs) * n);
+        std::uint32_t* packed = detail::thread_buffer<std::uint32_t, 1>(static_cast<std::size_t>(pairs) * n);
         for (int j = 0; j < n; ++j) {
             const float* row = b + static_cast<std::size_t>(j) * ldb;
             std::uint32_t* out = packed + static_cast<std::size_t>(j) * pairs;
@@ -114,12 +105,12 @@ bool by_kernel(bool ta, bool tb, int m, int n, int k, const float* a, int lda, c
     const float* op_a = a;
     int ld_op_a = lda;
     if (ta) {
-        float* t = scratch<float, 0>(static_cast<std::size_t>(m) * k);
+        float* t = detail::thread_buffer<float, 0>(static_cast<std::size_t>(m) * k);
         transpose(a, k, m, lda, t, k, false);
         op_a = t;
         ld_op_a = k;
     }
-    std::uint16_t* rows = scratch<std::uint16_t, 0>(static_cast<std::size_t>(m) * kp);
+    std::uint16_t* rows = detail::thread_buffer<std::uint16_t, 0>(static_cast<std::size_t>(m) * kp);
     for (int i = 0; i < m; ++i) {
         const float* in = op_a + static_cast<std::size_t>(i) * ld_op_a;
         std::uint16_t* out = rows + static_cast<std::size_t>(i) * kp;
@@ -164,15 +155,10 @@ bool cpu_has_bf16_dot() {
 }
 #endif
 
-// VECNN_GEMM_LIBRARY=openblas keeps libxsmm out of the bf16 GEMMs too:
-// they then run the fallback (and the tests run it on any CPU).
-bool openblas_forced() {
-    const char* v = std::getenv("VECNN_GEMM_LIBRARY");
-    return v && std::string(v) == "openblas";
-}
-
+// VECNN_GEMM_LIBRARY=openblas keeps libxsmm out of the bf16 GEMMs too (the
+// fallback then runs, and the tests run it on any CPU).
 bool kernels_here() {
-    static const bool available = !openblas_forced() && cpu_has_bf16_dot();
+    static const bool available = !libxsmm_kept_out() && cpu_has_bf16_dot();
     return available;
 }
 
@@ -185,7 +171,7 @@ bool bf16_kernels_available() {
 std::string bf16_gemm_description() {
 #ifdef VECNN_WITH_LIBXSMM
     if (kernels_here()) return "libxsmm bf16 kernels (AVX512-BF16)";
-    if (openblas_forced())
+    if (libxsmm_kept_out())
         return "emulated: operands rounded to bf16, then float32 GEMMs (VECNN_GEMM_LIBRARY=openblas)";
     return "emulated: operands rounded to bf16, then float32 GEMMs (this CPU has no AVX512-BF16)";
 #else

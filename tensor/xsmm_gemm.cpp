@@ -1,5 +1,6 @@
 #include "vecnn/tensor/xsmm_gemm.hpp"
 
+#include "vecnn/tensor/thread_buffer.hpp"
 #include "vecnn/tensor/transpose.hpp"
 
 #include <cblas.h>
@@ -127,21 +128,16 @@ void column_major_product(int M, int N, int K, const float* a, int lda, const fl
     }
 }
 
-// Buffers for the transposed operands, one set per thread, kept between
-// calls: they grow during the first steps and never after.
-std::vector<float>& scratch(int which, std::size_t size) {
-    thread_local std::vector<float> buffers[2];
-    std::vector<float>& v = buffers[which];
-    if (v.size() < size) v.resize(size);
-    return v;
-}
-
 #endif
 
 }  // namespace
 
 bool libxsmm_built_in() {
     return kBuiltWithLibxsmm;
+}
+
+bool libxsmm_kept_out() {
+    return policy().choice == Choice::openblas;
 }
 
 bool libxsmm_takes_sgemm(bool transpose_a, bool transpose_b, float alpha, float beta) {
@@ -163,13 +159,13 @@ void libxsmm_sgemm(bool transpose_a, bool transpose_b, int m, int n, int k, cons
     }
     const bool transpose_b_first = static_cast<long>(n) * k <= static_cast<long>(m) * k + 2L * m * n;
     if (transpose_b_first) {
-        float* bt = scratch(0, static_cast<std::size_t>(n) * k).data();  // B^T, (k, n)
+        float* bt = detail::thread_buffer<float, 0>(static_cast<std::size_t>(n) * k);  // B^T, (k, n)
         transpose(b, n, k, ldb, bt, n, false);
         column_major_product(n, m, k, bt, n, a, lda, false, beta, c, ldc);
     } else {
         // C^T (n, m) = B A^T, row-major: column-major (m, n) = A^T' B', from A^T (k, m).
-        float* at = scratch(0, static_cast<std::size_t>(m) * k).data();
-        float* ct = scratch(1, static_cast<std::size_t>(m) * n).data();
+        float* at = detail::thread_buffer<float, 0>(static_cast<std::size_t>(m) * k);
+        float* ct = detail::thread_buffer<float, 1>(static_cast<std::size_t>(m) * n);
         transpose(a, m, k, lda, at, m, false);
         column_major_product(m, n, k, at, m, b, ldb, false, 0.0f, ct, m);
         transpose(ct, n, m, m, c, ldc, beta != 0.0f);

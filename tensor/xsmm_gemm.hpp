@@ -21,6 +21,11 @@ namespace vecnn {
 // CPU then; the dispatch below uses it only where it is the faster).
 bool libxsmm_built_in();
 
+// Whether VECNN_GEMM_LIBRARY=openblas keeps libxsmm out of every GEMM (the
+// bf16 ones too). Throws std::invalid_argument, naming the value, when the
+// variable holds something other than openblas or libxsmm.
+bool libxsmm_kept_out();
+
 // Whether a float GEMM C = alpha op(A) op(B) + beta C goes to libxsmm.
 bool libxsmm_takes_sgemm(bool transpose_a, bool transpose_b, float alpha, float beta);
 

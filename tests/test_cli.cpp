@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -118,6 +119,11 @@ TEST_CASE("--precision bf16: trains as well on separable data, says how its GEMM
     check_fails(run_vecnn(train_args(dir) + " --dtype float64 --precision bf16"), {"--precision bf16", "float64"});
     check_fails(run_vecnn(train_args(dir) + " --precision fp16"), {"--precision", "fp16"});
     check_fails(run_vecnn("bench --model 16-32-4 --precision half"), {"--precision", "half"});
+    // A wrong GEMM library in the environment is refused by bf16 runs too, not ignored.
+    ::setenv("VECNN_GEMM_LIBRARY", "mkl", 1);
+    const auto wrong_library = run_vecnn(train_args(dir) + " --epochs 1 --precision bf16");
+    ::unsetenv("VECNN_GEMM_LIBRARY");
+    check_fails(wrong_library, {"VECNN_GEMM_LIBRARY", "mkl", "expected openblas or libxsmm"});
 }
 
 TEST_CASE("CSV features and targets train like .npy") {
