@@ -15,6 +15,7 @@
 #include <xtensor/xoperation.hpp>
 
 #include "vecnn/tensor/bf16_gemm.hpp"
+#include "vecnn/tensor/gemm_route.hpp"
 #include "vecnn/tensor/kernel_checks.hpp"
 #include "vecnn/tensor/kernels.hpp"
 #include "vecnn/tensor/precision.hpp"
@@ -128,58 +129,90 @@ void outer_product(int m, int n, T alpha, const T* u, const T* v, T beta, T* c, 
     }
 }
 
-// Whether libxsmm takes this float product without a transpose first: its
-// kernel then beats gemv row by row even for a few rows (a 4x32x16 weight
-// gradient: one call instead of four).
-bool jit_kernel_reads_in_place(bool transpose_a, bool transpose_b, float alpha, float beta) {
-    return !transpose_b && libxsmm_takes_sgemm(transpose_a, transpose_b, alpha, beta);
-}
-bool jit_kernel_reads_in_place(bool, bool, double, double) { return false; }
-
 // Under MatmulPrecision::bfloat16 every float product, whatever its shape,
 // goes to the bf16 GEMM (tensor/bf16_gemm.hpp); float64 ones never do.
-bool bf16_product(bool transpose_a, bool transpose_b, int m, int n, int k, float alpha, const float* a, int lda,
-                  const float* b, int ldb, float beta, float* c, int ldc) {
-    if (matmul_precision() != MatmulPrecision::bfloat16) return false;
-    bf16_sgemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    return true;
+bool bf16_precision(float) {
+    return matmul_precision() == MatmulPrecision::bfloat16;
 }
-bool bf16_product(bool, bool, int, int, int, double, const double*, int, const double*, int, double, double*, int) {
+bool bf16_precision(double) {
+    return false;
+}
+bool libxsmm_takes(bool transpose_a, bool transpose_b, float alpha, float beta) {
+    return libxsmm_takes_sgemm(transpose_a, transpose_b, alpha, beta);
+}
+bool libxsmm_takes(bool, bool, double, double) {
     return false;
 }
 
+// Whether libxsmm takes this product without a transpose first: its kernel
+// then beats gemv row by row even for a few rows (a 4x32x16 weight
+// gradient: one call instead of four).
+template <class T>
+bool jit_kernel_reads_in_place(bool transpose_a, bool transpose_b, T alpha, T beta) {
+    return !transpose_b && libxsmm_takes(transpose_a, transpose_b, alpha, beta);
+}
+
+// The cheapest route for the shape (gemm_route.hpp): gemv for few rows or
+// one column, a plain loop for an inner size of 1, a GEMM kernel otherwise.
+template <class T>
+GemmRoute route_of(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, T alpha, T beta) {
+    if (bf16_precision(alpha)) return GemmRoute::bf16;
+    if (k == 1) return GemmRoute::outer_product;
+    if (m <= kMaxGemvRows && !jit_kernel_reads_in_place(transpose_a, transpose_b, alpha, beta)) {
+        return GemmRoute::gemv_per_row;
+    }
+    if (n == 1) return GemmRoute::gemv_column;
+    return libxsmm_takes(transpose_a, transpose_b, alpha, beta) ? GemmRoute::libxsmm : GemmRoute::blas_gemm;
+}
+
+void bf16_product(bool transpose_a, bool transpose_b, int m, int n, int k, float alpha, const float* a, int lda,
+                  const float* b, int ldb, float beta, float* c, int ldc) {
+    bf16_sgemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+void bf16_product(bool, bool, int, int, int, double, const double*, int, const double*, int, double, double*, int) {
+    assert(false && "float64 products never take the bf16 route");
+}
+
 // C (m, n) = alpha op(A) op(B) + beta C on raw row-major pointers, by the
-// cheapest BLAS route for the shape: gemv for few rows or one column, a plain
-// loop for an inner size of 1, gemm otherwise. Leading dimensions are the
-// stored column counts, so a stored matrix with one column (ld 1) or one row
-// is a contiguous vector either way: only a row of a transposed A is strided.
+// route of route_of. Leading dimensions are the stored column counts, so a
+// stored matrix with one column (ld 1) or one row is a contiguous vector
+// either way: only a row of a transposed A is strided.
 template <class T>
 void product(bool transpose_a, bool transpose_b, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb,
              T beta, T* c, int ldc) {
-    if (bf16_product(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
-    if (k == 1) {
-        // op(A) is a column u (m), op(B) a row v (n): both stored contiguously.
-        assert((transpose_a || lda == 1) && (!transpose_b || ldb == 1));
-        outer_product(m, n, alpha, a, b, beta, c, ldc);
-    } else if (m <= kMaxGemvRows && !jit_kernel_reads_in_place(transpose_a, transpose_b, alpha, beta)) {
-        for (int r = 0; r < m; ++r) {
-            // Row r of op(A): a row of A, or a column of A when transposed.
-            const T* x = transpose_a ? a + r : a + static_cast<std::size_t>(r) * lda;
-            row_times_matrix(transpose_b, n, k, alpha, x, transpose_a ? lda : 1, b, ldb, beta,
-                             c + static_cast<std::size_t>(r) * ldc);
-        }
-    } else if (n == 1) {
-        // c (m) = alpha op(A) x + beta c, x the column op(B) (k); c and x contiguous.
-        assert(ldc == 1 && (transpose_b || ldb == 1));
-        beta = clear_for_beta_zero(beta, c, m);
-        if (transpose_a) {
-            blas_gemv(CblasTrans, k, m, alpha, a, lda, b, 1, beta, c, 1);
-        } else {
-            blas_gemv(CblasNoTrans, m, k, alpha, a, lda, b, 1, beta, c, 1);
-        }
-    } else {
-        blas_gemm(transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a,
-                  lda, b, ldb, beta, c, ldc);
+    const auto ta = transpose_a ? CblasTrans : CblasNoTrans, tb = transpose_b ? CblasTrans : CblasNoTrans;
+    switch (route_of(transpose_a, transpose_b, static_cast<std::size_t>(m), static_cast<std::size_t>(n),
+                     static_cast<std::size_t>(k), alpha, beta)) {
+        case GemmRoute::bf16:
+            bf16_product(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        case GemmRoute::outer_product:
+            // op(A) is a column u (m), op(B) a row v (n): both stored contiguously.
+            assert((transpose_a || lda == 1) && (!transpose_b || ldb == 1));
+            outer_product(m, n, alpha, a, b, beta, c, ldc);
+            return;
+        case GemmRoute::gemv_per_row:
+            for (int r = 0; r < m; ++r) {
+                // Row r of op(A): a row of A, or a column of A when transposed.
+                const T* x = transpose_a ? a + r : a + static_cast<std::size_t>(r) * lda;
+                row_times_matrix(transpose_b, n, k, alpha, x, transpose_a ? lda : 1, b, ldb, beta,
+                                 c + static_cast<std::size_t>(r) * ldc);
+            }
+            return;
+        case GemmRoute::gemv_column:
+            // c (m) = alpha op(A) x + beta c, x the column op(B) (k); c and x contiguous.
+            assert(ldc == 1 && (transpose_b || ldb == 1));
+            beta = clear_for_beta_zero(beta, c, m);
+            if (transpose_a) {
+                blas_gemv(CblasTrans, k, m, alpha, a, lda, b, 1, beta, c, 1);
+            } else {
+                blas_gemv(CblasNoTrans, m, k, alpha, a, lda, b, 1, beta, c, 1);
+            }
+            return;
+        case GemmRoute::libxsmm:
+        case GemmRoute::blas_gemm:
+            blas_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
     }
 }
 
@@ -393,7 +426,8 @@ void gelu_backward(ConstView<T> x, ConstView<T> dy, View<T> dx) {
     const T beta = T(kInverseSqrt2Pi);
     auto fx = flat(x);
     auto fdx = flat(dx);
-    xt::noalias(fdx) = flat(dy) * (T(0.5) * (T(1) + xt::erf(fx * T(kSqrtHalf))) + fx * (xt::exp(T(-0.5) * fx * fx) * beta));
+    xt::noalias(fdx) =
+        flat(dy) * (T(0.5) * (T(1) + xt::erf(fx * T(kSqrtHalf))) + fx * (xt::exp(T(-0.5) * fx * fx) * beta));
 }
 
 // Where beta x > threshold the other branch may overflow to inf (or inf / inf):
@@ -704,8 +738,7 @@ T huber(ConstView<T> predictions, ConstView<T> targets, T delta) {
 template <class T>
 void huber_backward(ConstView<T> predictions, ConstView<T> targets, T delta, T scale, View<T> dpredictions) {
     require_same_shape("huber_backward", "predictions", predictions.shape, "targets", targets.shape);
-    require_same_shape("huber_backward", "predictions", predictions.shape, "predictions gradient",
-                       dpredictions.shape);
+    require_same_shape("huber_backward", "predictions", predictions.shape, "predictions gradient", dpredictions.shape);
     auto d = flat(predictions) - flat(targets);
     auto fd = flat(dpredictions);
     xt::noalias(fd) = xt::where(d <= -delta, -scale * delta, xt::where(d >= delta, scale * delta, scale * d));
@@ -733,6 +766,37 @@ void smooth_l1_backward(ConstView<T> predictions, ConstView<T> targets, T beta, 
 }
 
 }  // namespace vecnn::vectorized
+
+namespace vecnn {
+
+GemmRoute vectorized_gemm_route(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
+                                float alpha, float beta) {
+    return vectorized::route_of(transpose_a, transpose_b, m, n, k, alpha, beta);
+}
+GemmRoute vectorized_gemm_route(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
+                                double alpha, double beta) {
+    return vectorized::route_of(transpose_a, transpose_b, m, n, k, alpha, beta);
+}
+
+const char* to_string(GemmRoute route) {
+    switch (route) {
+        case GemmRoute::bf16:
+            return "bf16";
+        case GemmRoute::outer_product:
+            return "outer product";
+        case GemmRoute::gemv_per_row:
+            return "gemv per row";
+        case GemmRoute::gemv_column:
+            return "gemv";
+        case GemmRoute::libxsmm:
+            return "libxsmm";
+        case GemmRoute::blas_gemm:
+            return "BLAS gemm";
+    }
+    return "?";
+}
+
+}  // namespace vecnn
 
 #define VECNN_ENGINE_NAMESPACE vectorized
 #define VECNN_ENGINE_TABLE vectorized_kernels

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "vecnn/tensor/gemm_route.hpp"
+#include "vecnn/tensor/precision.hpp"
 #include "vecnn/tensor/random.hpp"
 #include "vecnn/tensor/transpose.hpp"
 #include "vecnn/tensor/xsmm_gemm.hpp"
@@ -55,7 +57,8 @@ TEST_CASE("transpose_words moves 32-bit words bit for bit, NaN payloads included
     for (int rows : {1, 16, 17, 40}) {
         for (int cols : {1, 15, 32, 392}) {
             const int ld_in = cols + 1, ld_out = rows + 2;
-            std::vector<std::uint32_t> in(static_cast<std::size_t>(rows) * ld_in), out(static_cast<std::size_t>(cols) * ld_out, 7u);
+            std::vector<std::uint32_t> in(static_cast<std::size_t>(rows) * ld_in),
+                out(static_cast<std::size_t>(cols) * ld_out, 7u);
             for (auto& w : in) w = static_cast<std::uint32_t>(rng.below(1u << 31)) | 0x7f800001u;  // NaN patterns
             std::vector<std::uint32_t> expected = out;
             for (int i = 0; i < rows; ++i) {
@@ -81,7 +84,7 @@ TEST_CASE("libxsmm_sgemm equals a float64 product on every route of the driver")
     // Whole kernels and blocked ones (operands over 1 MB), ragged edges of
     // the 64 x 256 x 256 blocks, and NT products where the driver transposes
     // B (n k small) or A and the result (m small against n).
-    const Case cases[] = {{1, 1, 1},     {3, 5, 7},       {17, 33, 9},    {64, 256, 784}, {64, 10, 256},
+    const Case cases[] = {{1, 1, 1},      {3, 5, 7},       {17, 33, 9},     {64, 256, 784}, {64, 10, 256},
                           {256, 784, 64}, {300, 700, 300}, {40, 1030, 600}, {130, 17, 513}};
     Rng rng(11);
     for (const Case& c : cases) {
@@ -101,7 +104,8 @@ TEST_CASE("libxsmm_sgemm equals a float64 product on every route of the driver")
                     }
                 }
                 const std::vector<float> before = cm;
-                REQUIRE(libxsmm_takes_sgemm(ta, tb, 1.0f, beta) == (gemm_library_description().rfind("libxsmm", 0) == 0));
+                REQUIRE(libxsmm_takes_sgemm(ta, tb, 1.0f, beta) ==
+                        (gemm_library_description().rfind("libxsmm", 0) == 0));
                 libxsmm_sgemm(ta, tb, c.m, c.n, c.k, a.data(), lda, b.data(), ldb, beta, cm.data(), ldc);
                 int wrong = 0;
                 for (int i = 0; i < c.m; ++i) {
@@ -113,8 +117,10 @@ TEST_CASE("libxsmm_sgemm equals a float64 product on every route of the driver")
                         }
                         double sum = beta == 0 ? 0.0 : before[at], scale = std::abs(sum);
                         for (int p = 0; p < c.k; ++p) {
-                            const double x = ta ? a[static_cast<std::size_t>(p) * lda + i] : a[static_cast<std::size_t>(i) * lda + p];
-                            const double y = tb ? b[static_cast<std::size_t>(j) * ldb + p] : b[static_cast<std::size_t>(p) * ldb + j];
+                            const double x = ta ? a[static_cast<std::size_t>(p) * lda + i]
+                                                : a[static_cast<std::size_t>(i) * lda + p];
+                            const double y = tb ? b[static_cast<std::size_t>(j) * ldb + p]
+                                                : b[static_cast<std::size_t>(p) * ldb + j];
                             sum += x * y;
                             scale += std::abs(x * y);
                         }
@@ -147,4 +153,28 @@ TEST_CASE("the float GEMMs go to libxsmm exactly where the dispatch says") {
     CHECK(libxsmm_takes_sgemm(false, true, 1.0f, 1.0f) == avx512);
     CHECK((library.rfind("libxsmm", 0) == 0) == avx512);
     if (!avx512) MESSAGE("this CPU has no AVX-512F: libxsmm's route is checked above by direct calls only");
+}
+
+TEST_CASE("the vectorized engine's route by shape: outer product, gemv, GEMM kernel, bf16") {
+    // The shapes of a Linear layer: forward Y = X W^T (NT), weight gradient dY^T X (TN).
+    const bool jit = libxsmm_takes_sgemm(false, false, 1.0f, 0.0f);
+    const GemmRoute kernel = jit ? GemmRoute::libxsmm : GemmRoute::blas_gemm;
+    CHECK(vectorized_gemm_route(false, true, 64, 256, 1, 1.0f, 0.0f) == GemmRoute::outer_product);
+    CHECK(vectorized_gemm_route(false, true, 6, 256, 784, 1.0f, 0.0f) == GemmRoute::gemv_per_row);
+    CHECK(vectorized_gemm_route(false, true, 7, 256, 784, 1.0f, 0.0f) == kernel);
+    // A few rows read in place (NN, TN) take the JIT kernel where there is one.
+    CHECK(vectorized_gemm_route(true, false, 4, 32, 16, 1.0f, 1.0f) ==
+          (jit ? GemmRoute::libxsmm : GemmRoute::gemv_per_row));
+    CHECK(vectorized_gemm_route(false, true, 64, 1, 256, 1.0f, 0.0f) == GemmRoute::gemv_column);
+    CHECK(vectorized_gemm_route(false, true, 64, 256, 784, 0.5f, 0.0f) == GemmRoute::blas_gemm);
+    CHECK(vectorized_gemm_route(false, true, 64, 256, 784, 1.0, 0.0) == GemmRoute::blas_gemm);  // float64
+    {
+        const ScopedMatmulPrecision bf16(MatmulPrecision::bfloat16);
+        CHECK(vectorized_gemm_route(false, true, 1, 256, 1, 1.0f, 0.0f) == GemmRoute::bf16);
+        CHECK(vectorized_gemm_route(false, true, 64, 256, 784, 1.0f, 0.0f) == GemmRoute::bf16);
+        CHECK(vectorized_gemm_route(false, true, 64, 256, 784, 1.0, 0.0) == GemmRoute::blas_gemm);  // float64
+    }
+    CHECK(vectorized_gemm_route(false, true, 64, 256, 784, 1.0f, 0.0f) == kernel);
+    CHECK(std::string(to_string(GemmRoute::gemv_per_row)) == "gemv per row");
+    CHECK(std::string(to_string(GemmRoute::libxsmm)) == "libxsmm");
 }
