@@ -20,8 +20,8 @@ void gemm(bool transpose_a, bool transpose_b, T alpha, ConstView<T> a, ConstView
     const auto d = detail::check_gemm(transpose_a, transpose_b, a.shape, b.shape, c.shape);
     const MatmulPrecision precision = matmul_precision();
     // bf16 (float32 GEMMs only): every operand element rounded once, into
-    // per-thread copies of op(A) (m, k) and op(B) (k, n) kept between calls;
-    // the sums stay float32.
+    // per-thread copies of op(A) (m, k) and op(B)^T (n, k) kept between calls
+    // (both read along k, as the dot products below walk them); the sums stay float32.
     const bool rounded = std::is_same<T, float>::value && precision == MatmulPrecision::bfloat16;
     thread_local std::vector<T> rounded_a, rounded_b;
     if (rounded) {
@@ -32,9 +32,9 @@ void gemm(bool transpose_a, bool transpose_b, T alpha, ConstView<T> a, ConstView
                 rounded_a[i * d.k + p] = matmul_operand(transpose_a ? a(p, i) : a(i, p), precision);
             }
         }
-        for (std::size_t p = 0; p < d.k; ++p) {
-            for (std::size_t j = 0; j < d.n; ++j) {
-                rounded_b[p * d.n + j] = matmul_operand(transpose_b ? b(j, p) : b(p, j), precision);
+        for (std::size_t j = 0; j < d.n; ++j) {
+            for (std::size_t p = 0; p < d.k; ++p) {
+                rounded_b[j * d.k + p] = matmul_operand(transpose_b ? b(j, p) : b(p, j), precision);
             }
         }
     }
@@ -43,7 +43,7 @@ void gemm(bool transpose_a, bool transpose_b, T alpha, ConstView<T> a, ConstView
             T sum = 0;
             for (std::size_t p = 0; p < d.k; ++p) {
                 const T aip = rounded ? rounded_a[i * d.k + p] : transpose_a ? a(p, i) : a(i, p);
-                const T bpj = rounded ? rounded_b[p * d.n + j] : transpose_b ? b(j, p) : b(p, j);
+                const T bpj = rounded ? rounded_b[j * d.k + p] : transpose_b ? b(j, p) : b(p, j);
                 sum += aip * bpj;
             }
             c(i, j) = beta == T(0) ? alpha * sum : alpha * sum + beta * c(i, j);
