@@ -1,11 +1,13 @@
 #include "vecnn/tensor/bf16_gemm.hpp"
 
 #include <cblas.h>
+#include <immintrin.h>
 
 #include <algorithm>
 #include <cstddef>
 #include <stdexcept>
 
+#include "vecnn/tensor/kernel_cache.hpp"
 #include "vecnn/tensor/thread_buffer.hpp"
 #include "vecnn/tensor/transpose.hpp"
 #include "vecnn/tensor/xsmm_gemm.hpp"
@@ -21,7 +23,65 @@ float rounded(float x) {
     return bfloat16_to_float(bfloat16_bits(x));
 }
 
+// bfloat16_bits on 16 floats at once, in the low halves of 32-bit lanes.
+__attribute__((target("avx512f,avx512bw"))) __m512i bfloat16_lanes(__m512 x) {
+    const __m512i u = _mm512_castps_si512(x);
+    const __mmask16 nan =
+        _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(0x7f800000));
+    const __m512i high = _mm512_srli_epi32(u, 16);
+    const __m512i bias = _mm512_add_epi32(_mm512_set1_epi32(0x7fff), _mm512_and_si512(high, _mm512_set1_epi32(1)));
+    const __m512i nearest = _mm512_srli_epi32(_mm512_add_epi32(u, bias), 16);
+    return _mm512_mask_blend_epi32(nan, nearest, _mm512_or_si512(high, _mm512_set1_epi32(0x40)));
+}
+
+__attribute__((target("avx512f,avx512bw"))) void bits_of_row_avx512(const float* x, std::uint16_t* out, std::size_t n) {
+    for (std::size_t i = 0; i < n; i += 16) {
+        const __mmask16 live = n - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - i)) - 1);
+        _mm512_mask_cvtepi32_storeu_epi16(out + i, live, bfloat16_lanes(_mm512_maskz_loadu_ps(live, x + i)));
+    }
+}
+
+__attribute__((target("avx512f,avx512bw"))) void pairs_of_rows_avx512(const float* even, const float* odd,
+                                                                      std::uint32_t* out, std::size_t n) {
+    for (std::size_t i = 0; i < n; i += 16) {
+        const __mmask16 live = n - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - i)) - 1);
+        __m512i words = bfloat16_lanes(_mm512_maskz_loadu_ps(live, even + i));
+        if (odd) {
+            const __m512i high = bfloat16_lanes(_mm512_maskz_loadu_ps(live, odd + i));
+            words = _mm512_or_si512(words, _mm512_slli_epi32(high, 16));
+        }
+        _mm512_mask_storeu_epi32(out + i, live, words);
+    }
+}
+
+bool cpu_has_avx512bw() {
+    static const bool has = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+    }();
+    return has;
+}
+
 }  // namespace
+
+void bfloat16_bits_of_row(const float* x, std::uint16_t* out, std::size_t n) {
+    if (cpu_has_avx512bw()) {
+        bits_of_row_avx512(x, out, n);
+        return;
+    }
+    for (std::size_t i = 0; i < n; ++i) out[i] = bfloat16_bits(x[i]);
+}
+
+void bfloat16_pairs_of_rows(const float* even, const float* odd, std::uint32_t* out, std::size_t n) {
+    if (cpu_has_avx512bw()) {
+        pairs_of_rows_avx512(even, odd, out, n);
+        return;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::uint32_t high = odd ? bfloat16_bits(odd[i]) : 0;
+        out[i] = static_cast<std::uint32_t>(bfloat16_bits(even[i])) | (high << 16);
+    }
+}
 
 void bf16_sgemm_fallback(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
                          int ldb, float beta, float* c, int ldc) {
@@ -53,10 +113,6 @@ bool cpu_has_bf16_dot() {
     return libxsmm_get_target_archid() >= LIBXSMM_X86_AVX512_CPX;  // AVX512-BF16's vdpbf16ps
 }
 
-std::uint32_t pair_bits(float even, float odd) {
-    return static_cast<std::uint32_t>(bfloat16_bits(even)) | (static_cast<std::uint32_t>(bfloat16_bits(odd)) << 16);
-}
-
 // libxsmm's column-major C' (n, m) = A' (n, kp) B' (kp, m) is the row-major
 // C (m, n) = op(A) op(B): A' is op(B) and B' is op(A), each as row-major
 // storage reads. The bf16 kernel takes A' in VNNI pairs, [kp/2][n][2]:
@@ -79,26 +135,21 @@ bool by_kernel(bool ta, bool tb, int m, int n, int k, const float* a, int lda, c
     std::uint32_t* vnni = detail::thread_buffer<std::uint32_t, 0>(static_cast<std::size_t>(pairs) * n);
     if (tb) {
         // op(B) = B^T, B (n, k): a row j of B is column j of op(B), so its
-        // pairs are adjacent; pack each row of B into words, then transpose
-        // the (n, kp/2) words.
+        // pairs are adjacent (a row's bfloat16 values, read as 32-bit words,
+        // are its pairs); round each row of B, then transpose the (n, kp/2) words.
         std::uint32_t* packed = detail::thread_buffer<std::uint32_t, 1>(static_cast<std::size_t>(pairs) * n);
         for (int j = 0; j < n; ++j) {
-            const float* row = b + static_cast<std::size_t>(j) * ldb;
             std::uint32_t* out = packed + static_cast<std::size_t>(j) * pairs;
-            for (int q = 0; q < k / 2; ++q) out[q] = pair_bits(row[2 * q], row[2 * q + 1]);
-            if (k & 1) out[pairs - 1] = pair_bits(row[k - 1], 0.0f);
+            out[pairs - 1] = 0;  // the zero high half of an odd k's last pair
+            bfloat16_bits_of_row(b + static_cast<std::size_t>(j) * ldb, reinterpret_cast<std::uint16_t*>(out),
+                                 static_cast<std::size_t>(k));
         }
         transpose_words(packed, n, pairs, pairs, vnni, n);
     } else {
         for (int q = 0; q < pairs; ++q) {
             const float* even = b + static_cast<std::size_t>(2 * q) * ldb;
-            std::uint32_t* out = vnni + static_cast<std::size_t>(q) * n;
-            if (2 * q + 1 < k) {
-                const float* odd = even + ldb;
-                for (int j = 0; j < n; ++j) out[j] = pair_bits(even[j], odd[j]);
-            } else {
-                for (int j = 0; j < n; ++j) out[j] = pair_bits(even[j], 0.0f);
-            }
+            bfloat16_pairs_of_rows(even, 2 * q + 1 < k ? even + ldb : nullptr, vnni + static_cast<std::size_t>(q) * n,
+                                   static_cast<std::size_t>(n));
         }
     }
     // B': op(A) (m, k) row-major, each row padded to kp.
@@ -112,9 +163,8 @@ bool by_kernel(bool ta, bool tb, int m, int n, int k, const float* a, int lda, c
     }
     std::uint16_t* rows = detail::thread_buffer<std::uint16_t, 0>(static_cast<std::size_t>(m) * kp);
     for (int i = 0; i < m; ++i) {
-        const float* in = op_a + static_cast<std::size_t>(i) * ld_op_a;
         std::uint16_t* out = rows + static_cast<std::size_t>(i) * kp;
-        for (int p = 0; p < k; ++p) out[p] = bfloat16_bits(in[p]);
+        bfloat16_bits_of_row(op_a + static_cast<std::size_t>(i) * ld_op_a, out, static_cast<std::size_t>(k));
         if (k & 1) out[k] = 0;
     }
     // Products whose operands fit in about 1 MB run as one kernel, larger ones
@@ -134,8 +184,9 @@ bool by_kernel(bool ta, bool tb, int m, int n, int k, const float* a, int lda, c
                 const libxsmm_blasint mm = std::min(bn, n - j0), nn = std::min(bm, m - i0), kk = std::min(bk, kp - p0);
                 const float block_beta = p0 == 0 ? beta : 1.0f;
                 const int flags = LIBXSMM_GEMM_FLAG_VNNI_A | (block_beta == 0.0f ? LIBXSMM_GEMM_FLAG_BETA_0 : 0);
-                const libxsmm_bsmmfunction kernel =
-                    libxsmm_bsmmdispatch(mm, nn, kk, &la, &lb, &lc, &one, &block_beta, &flags, &prefetch);
+                const auto kernel = detail::cached_kernel<libxsmm_bsmmfunction>({mm, nn, kk, la, lb, lc, flags}, [&] {
+                    return libxsmm_bsmmdispatch(mm, nn, kk, &la, &lb, &lc, &one, &block_beta, &flags, &prefetch);
+                });
                 if (!kernel) {
                     if (i0 == 0 && j0 == 0 && p0 == 0) return false;  // nothing written yet: the fallback takes it
                     throw std::runtime_error("bf16 GEMM: libxsmm generated no kernel for a block");

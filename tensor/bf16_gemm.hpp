@@ -39,6 +39,14 @@ inline std::uint16_t bfloat16_bits(float x) {
     u += 0x7fffu + ((u >> 16) & 1u);
     return static_cast<std::uint16_t>(u >> 16);
 }
+// bfloat16_bits of x[0], ..., x[n-1] into out; 16 at a time with AVX-512
+// where the CPU has AVX512BW (the same integer steps, so the same bits).
+void bfloat16_bits_of_row(const float* x, std::uint16_t* out, std::size_t n);
+
+// out[j] = the bits of even[j] in the low half, of odd[j] (0 when odd is null)
+// in the high half: two rows as bfloat16 pairs in 32-bit words (VNNI order).
+void bfloat16_pairs_of_rows(const float* even, const float* odd, std::uint32_t* out, std::size_t n);
+
 inline float bfloat16_to_float(std::uint16_t bits) {
     const std::uint32_t u = static_cast<std::uint32_t>(bits) << 16;
     float x;

@@ -1,5 +1,6 @@
 #include "vecnn/tensor/xsmm_gemm.hpp"
 
+#include "vecnn/tensor/kernel_cache.hpp"
 #include "vecnn/tensor/thread_buffer.hpp"
 #include "vecnn/tensor/transpose.hpp"
 
@@ -62,37 +63,6 @@ const Policy& policy() {
 constexpr long kWholeUpToFloats = 256 * 1024;
 constexpr int kBlockM = 64, kBlockN = 256, kBlockK = 256;
 
-// The kernels a thread used last, by shape: libxsmm's own dispatch (a
-// descriptor, its hash and a registry lookup) costs ~50 ns a call, as much as
-// a whole 32x16x16 product. A step's GEMMs are the same few shapes in turn.
-struct KernelKey {
-    libxsmm_blasint m, n, k, lda, ldb, ldc;
-    int flags;
-    bool operator==(const KernelKey& o) const {
-        return m == o.m && n == o.n && k == o.k && lda == o.lda && ldb == o.ldb && ldc == o.ldc && flags == o.flags;
-    }
-};
-
-template <class Dispatch>
-libxsmm_smmfunction cached_kernel(const KernelKey& key, Dispatch dispatch) {
-    constexpr std::size_t kSlots = 16;
-    struct Slot {
-        KernelKey key;
-        libxsmm_smmfunction kernel;
-    };
-    thread_local Slot slots[kSlots] = {};
-    thread_local std::size_t next = 0;  // round-robin replacement
-    for (const Slot& s : slots) {
-        if (s.kernel && s.key == key) return s.kernel;
-    }
-    const libxsmm_smmfunction kernel = dispatch();
-    if (kernel) {
-        slots[next] = {key, kernel};
-        next = (next + 1) % kSlots;
-    }
-    return kernel;
-}
-
 // Column-major C' (M, N; ldc) = A' (M, K; lda) B' + beta C', with B' stored
 // (K, N; ldb), or (N, K) when b_transposed. Every block is a GEMM of its
 // own: one libxsmm kernel, or OpenBLAS for a shape libxsmm generates none for.
@@ -114,7 +84,7 @@ void column_major_product(int M, int N, int K, const float* a, int lda, const fl
                 const float* bb = b_transposed ? b + j0 + static_cast<std::size_t>(p0) * ldb
                                                : b + p0 + static_cast<std::size_t>(j0) * ldb;
                 float* cb = c + i0 + static_cast<std::size_t>(j0) * ldc;
-                const libxsmm_smmfunction kernel = cached_kernel({mm, nn, kk, la, lb, lc, flags}, [&] {
+                const auto kernel = detail::cached_kernel<libxsmm_smmfunction>({mm, nn, kk, la, lb, lc, flags}, [&] {
                     return libxsmm_smmdispatch(mm, nn, kk, &la, &lb, &lc, &one, &block_beta, &flags, &prefetch);
                 });
                 if (kernel) {

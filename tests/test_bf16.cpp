@@ -68,6 +68,39 @@ TEST_CASE("bfloat16 rounding: the bit trick and the arithmetic reference agree, 
     CHECK(checked == 200000);
 }
 
+TEST_CASE("bfloat16 rows and VNNI pairs: the vectorized packing gives the scalar bits, tails and specials too") {
+    Rng rng(9);
+    std::vector<float> even, odd;
+    for (int i = 0; i < 3000; ++i) {
+        for (auto* v : {&even, &odd}) {
+            std::uint32_t u =
+                static_cast<std::uint32_t>(rng.below(1u << 16)) << 16 | static_cast<std::uint32_t>(rng.below(1u << 16));
+            if (i % 7 == 0) u = (u & 0xffff0000u) | 0x8000u;  // an exact tie
+            if (i % 11 == 0) u |= 0x7f800000u;                // inf or NaN (also with the payload in the low half)
+            float x;
+            std::memcpy(&x, &u, sizeof x);
+            v->push_back(x);
+        }
+    }
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{17},
+                          std::size_t{33}, even.size()}) {
+        std::vector<std::uint16_t> row(n + 1, 0xabcd);
+        bfloat16_bits_of_row(even.data(), row.data(), n);
+        std::vector<std::uint32_t> pairs(n + 1, 0xabcdabcdu), singles(n + 1, 0xabcdabcdu);
+        bfloat16_pairs_of_rows(even.data(), odd.data(), pairs.data(), n);
+        bfloat16_pairs_of_rows(even.data(), nullptr, singles.data(), n);
+        std::size_t wrong = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::uint32_t e = bfloat16_bits(even[i]), o = bfloat16_bits(odd[i]);
+            wrong += row[i] != e || pairs[i] != (e | o << 16) || singles[i] != e;
+        }
+        CHECK_MESSAGE(wrong == 0, "n = " << n);
+        CHECK(row[n] == 0xabcd);  // nothing written past the end
+        CHECK(pairs[n] == 0xabcdabcdu);
+        CHECK(singles[n] == 0xabcdabcdu);
+    }
+}
+
 TEST_CASE("bf16 GEMMs: both engines give the product of the rounded operands, and differ from float32") {
     ScopedMatmulPrecision bf16(MatmulPrecision::bfloat16);
     MESSAGE("vectorized bf16 GEMMs: " << bf16_gemm_description());
