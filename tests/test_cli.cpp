@@ -429,6 +429,7 @@ TEST_CASE("bench --json: one record per engine with the fields the issue names, 
         REQUIRE(rec.contains("fma_peak_gflops"));
         CHECK(rec.at("fma_peak_gflops").get<double>() > 1);
         CHECK((rec.at("fma_peak_isa") == "avx2" || rec.at("fma_peak_isa") == "avx512"));
+        CHECK(rec.at("fma_peak_dtype") == "float32");  // float32 rows: the float32 FMA peak
         CHECK(rec.at("percent_of_fma_peak").get<double>() ==
               doctest::Approx(100 * rec.at("gflops").get<double>() / rec.at("fma_peak_gflops").get<double>()));
         CHECK(rec.at("percent_of_fma_peak").get<double>() < 100);

@@ -88,6 +88,7 @@ std::string json_line(const Config& c, const char* engine, MatmulPrecision preci
     if (peak) {
         j["fma_peak_gflops"] = peak->gflops;
         j["fma_peak_isa"] = peak->isa;
+        j["fma_peak_dtype"] = peak->dtype;
         j["percent_of_fma_peak"] = percent_of_peak(r, c.batch, peak);
     }
     j["parameters"] = r.parameters;
@@ -206,12 +207,17 @@ void run(const BenchArgs& a) {
     // The machine's limit, measured now on as many threads as the steps use.
     const std::vector<FmaPeak> peaks = measure_fma_peaks(a.threads);
     const FmaPeak* peak = best_float32_peak(peaks);
+    // bf16 rows against the bf16 dot-product peak where bf16 kernels run them
+    // (the fallback runs float32 GEMMs).
+    const FmaPeak* bf16_peak = bf16_kernels_available() ? best_peak(peaks, "bfloat16") : nullptr;
+    if (!bf16_peak) bf16_peak = peak;
     std::printf("FMA peak, %d thread(s), from registers:", a.threads);
     for (const auto& p : peaks) std::printf("  %s %s %.1f GFLOP/s", p.isa.c_str(), p.dtype.c_str(), p.gflops);
     std::printf("%s\n", peaks.empty() ? "  none measured (no AVX2/FMA3)" : "");
     // %bound: samples/s against the GEMM-only bound, which is also the step's
     // share of time in GEMM (gemm us / us/step): one number, one column.
-    // %peak: the step's GEMM FLOPs per second against the best fp32 FMA peak above.
+    // %peak: the step's GEMM FLOPs per second against the best fp32 FMA peak
+    // above (bf16 rows: against the bf16 peak where bf16 kernels run them).
     // vs fp32: a bf16 row's samples/s over the float32 row's, same engine, same run.
     std::printf("%-6s %-22s %5s %-7s %-10s %12s %23s %10s %10s %7s %9s %7s %7s %8s %7s\n", "config", "model", "batch",
                 "matmul", "engine", "samples/s", "min-max", "us/step", "gemm us", "%bound", "GFLOP/s", "%peak", "allocs",
@@ -235,6 +241,7 @@ void run(const BenchArgs& a) {
         for (MatmulPrecision precision : precisions) {
             for (Engine e : engines) {
                 const auto& r = results[{precision, e}];
+                const FmaPeak* row_peak = precision == MatmulPrecision::bfloat16 ? bf16_peak : peak;
                 const auto loop = results.find({precision, Engine::loop});
                 const double vs_loop = e == Engine::vectorized && loop != results.end()
                                            ? r.median_samples_per_s / loop->second.median_samples_per_s
@@ -252,10 +259,11 @@ void run(const BenchArgs& a) {
                             c.name.c_str(), c.spec.c_str(), c.batch, to_string(precision), to_string(e),
                             r.median_samples_per_s, range, r.step_us, r.gemm_us,
                             100 * r.median_samples_per_s / r.gemm_bound_samples_per_s, step_gflops(r, c.batch),
-                            percent_of_peak(r, c.batch, peak), r.allocs_per_step, ratio, vs32);
+                            percent_of_peak(r, c.batch, row_peak), r.allocs_per_step, ratio, vs32);
                 std::fflush(stdout);
                 if (json.is_open()) {
-                    json << json_line(c, to_string(e), precision, a.threads, a.momentum, r, vs_loop, vs_float32, peak)
+                    json << json_line(c, to_string(e), precision, a.threads, a.momentum, r, vs_loop, vs_float32,
+                                      row_peak)
                          << "\n";
                 }
             }
