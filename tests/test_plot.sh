@@ -431,6 +431,22 @@ expect_ok budget run.json budget.png --title "tiny budget" --note "hand-made"
 check budget.png png:1650:810
 expect_same budget run.json
 
+# The bf16 GEMM kernel gets its own GFLOP/s table; the openblas flavour (a third column of
+# vecnn_budget's own summary) is left out of the pooled tables.
+cat >bf16.json <<'EOF'
+{"benchmarks": [
+  {"run_name": "linear_bf16/loop/8", "run_type": "iteration", "cpu_time": 4096, "time_unit": "ns"},
+  {"run_name": "linear_bf16/vectorized/8", "run_type": "iteration", "cpu_time": 128, "time_unit": "ns"},
+  {"run_name": "linear/openblas/8", "run_type": "iteration", "cpu_time": 1, "time_unit": "ns"}
+]}
+EOF
+expect_ok budget bf16.json --markdown
+grep -qx '| linear_bf16 | <= 2^8 (faster at every size) | 2^8 | 32.00 | 32.00 at 2^8 | 32.00 at 2^8 |' stdout.txt \
+    || fail "budget: no linear_bf16 verdict: $(cat stdout.txt)"
+grep -qx 'The same products with bf16 operands (float32 sums) in GFLOP/s:' stdout.txt \
+    && grep -qx '| 2^8 | 16x16 | 2.00 | 64.0 |' stdout.txt || fail "budget: no bf16 GFLOP/s table: $(cat stdout.txt)"
+grep -q "openblas\|Linear forward" stdout.txt && fail "budget: the openblas flavour or a float32 table leaked in: $(cat stdout.txt)"
+
 expect_error missing.json out.svg budget missing.json out.svg
 printf '{\n  "benchmarks": [\n    {"run_name": "sum/loop/4",}\n  ]\n}\n' >bad_syntax.json
 expect_error bad_syntax.json:3 out.svg budget bad_syntax.json out.svg

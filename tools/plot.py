@@ -74,10 +74,11 @@ DPI_PNG = 150
 FORMATS = (".svg", ".png")
 
 # Budget: one colour per kernel, as the chart in docs/vectorization_budget.md has always had.
-KERNELS = ["sum", "relu", "exp", "linear"]
-KERNEL_COLOURS = {"sum": "#1f77b4", "relu": "#d62728", "exp": "#2ca02c", "linear": "#9467bd"}
+KERNELS = ["sum", "relu", "exp", "linear", "linear_bf16"]
+KERNEL_COLOURS = {"sum": "#1f77b4", "relu": "#d62728", "exp": "#2ca02c", "linear": "#9467bd",
+                  "linear_bf16": "#8c564b"}
 KERNEL_LABELS = {"sum": "sum (squared_error vs 0)", "relu": "relu_forward", "exp": "exp (sigmoid_forward)",
-                 "linear": "linear (gemm X W^T)"}
+                 "linear": "linear (gemm X W^T)", "linear_bf16": "linear, bf16 operands"}
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 mpl = None  # matplotlib, imported by load_matplotlib() once the inputs are known to be good
@@ -777,15 +778,17 @@ def print_markdown(med, counts, sizes):
         v = verdict(budget_ratios(med, sizes, k))
         if v:
             print("| %s | %s | 2^%d | %.2f | %.2f at 2^%d | %.2f at 2^%d |" % ((k,) + v))
-    if "linear" in kernels:
-        print("\nLinear forward (X (rows x w) times W^T (w x w)) in GFLOP/s:\n")
+    titles = {"linear": "Linear forward (X (rows x w) times W^T (w x w)) in GFLOP/s:",
+              "linear_bf16": "The same products with bf16 operands (float32 sums) in GFLOP/s:"}
+    for kernel in (k for k in ("linear", "linear_bf16") if k in kernels):
+        print("\n%s\n" % titles[kernel])
         print("| elements | shape | loop GFLOP/s | vectorized GFLOP/s |")
         print("|---:|---|---:|---:|")
         for n in sizes:
             w = linear_width(n)
             rows = (1 << n) // w
             flops = 2.0 * rows * w * w
-            lo, ve = med.get(("linear", "loop", n)), med.get(("linear", "vectorized", n))
+            lo, ve = med.get((kernel, "loop", n)), med.get((kernel, "vectorized", n))
             print("| 2^%d | %dx%d | %s | %s |" % (n, rows, w, "%.2f" % (flops / lo) if lo else "-",
                                                  "%.1f" % (flops / ve) if ve else "-"))
 

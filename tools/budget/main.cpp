@@ -14,15 +14,23 @@
 //   linear  gemm Y = X W^T, X (rows x w), W (w x w), the Linear forward
 //           without its bias; w = min(256, 2^ceil(k/2)) for n = 2^k elements
 //           of X, rows = n / w (4x4 at 2^4, 256x256 at 2^16, 65536x256 at 2^24).
-//           loop: triple loop; vectorized: OpenBLAS sgemm.
+//           loop: triple loop; vectorized: the engine's route for the shape
+//           (gemv per row for few rows, libxsmm on AVX-512 CPUs, else OpenBLAS
+//           sgemm; tensor/gemm_route.hpp); a third flavour, "openblas", calls
+//           cblas_sgemm alone, as the vectorized engine did before libxsmm.
+//   linear_bf16  the same products under MatmulPrecision::bfloat16 (operands
+//           rounded to bfloat16, float32 sums): the loop twin's rounding and
+//           plain loops against the bf16 kernels (or their fallback).
 // "elements" is n for every kernel (for linear: the elements of X, = of Y).
+// The GEMM summary also gives GFLOP/s as a share of the machine's float32
+// FMA peak, measured in the same process (tools/cli/fma_probe.hpp).
 //
 // Own flags (everything else goes to Google Benchmark; defaults below are
 // inserted before the user's flags, so the user's win):
 //   --min_log2=K --max_log2=K  size range (default 4 .. 24)
 //   --step=S                   every S-th power of two (default 1)
 //   --loop_linear_max_log2=K   largest loop GEMM (default 24; 2-5 s a call there)
-//   --kernels=a,b              subset of sum,relu,exp,linear (default all)
+//   --kernels=a,b              subset of sum,relu,exp,linear,linear_bf16 (default all)
 // Defaults passed to Google Benchmark: --benchmark_min_time=0.03 --benchmark_repetitions=3.
 // Times are CPU time of the benchmark thread (Google Benchmark's default):
 // on a shared machine that leaves out the time other processes hold the core.
@@ -43,23 +51,29 @@
 
 #include <unistd.h>
 
+#include "tools/cli/fma_probe.hpp"
+#include "vecnn/tensor/bf16_gemm.hpp"
 #include "vecnn/tensor/blas_core.hpp"
+#include "vecnn/tensor/gemm_route.hpp"
 #include "vecnn/tensor/kernels.hpp"
 #include "vecnn/tensor/matrix.hpp"
+#include "vecnn/tensor/precision.hpp"
 #include "vecnn/tensor/random.hpp"
 #include "vecnn/tensor/threads.hpp"
+#include "vecnn/tensor/xsmm_gemm.hpp"
 
 namespace {
 
 using vecnn::ConstView;
 using vecnn::Engine;
+using vecnn::MatmulPrecision;
 using vecnn::Matrix;
 using vecnn::View;
 
 struct Options {
     int min_log2 = 4, max_log2 = 24, step = 1;
     int loop_linear_max_log2 = 24;
-    std::vector<std::string> kernels{"sum", "relu", "exp", "linear"};
+    std::vector<std::string> kernels{"sum", "relu", "exp", "linear", "linear_bf16"};
 };
 
 Matrix<float> random_matrix(std::size_t rows, std::size_t cols, std::uint64_t seed) {
@@ -119,8 +133,8 @@ LinearData& linear_data(int log2n) {
 
 void set_rates(benchmark::State& st, std::size_t n, double bytes_per_element) {
     st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations()) * static_cast<std::int64_t>(n));
-    st.SetBytesProcessed(static_cast<std::int64_t>(static_cast<double>(st.iterations()) *
-                                                   static_cast<double>(n) * bytes_per_element));
+    st.SetBytesProcessed(
+        static_cast<std::int64_t>(static_cast<double>(st.iterations()) * static_cast<double>(n) * bytes_per_element));
 }
 
 template <Engine E>
@@ -138,7 +152,8 @@ void bm_sum(benchmark::State& st, int log2n) {
 
 // One elementwise kernel (x -> y) in the chosen flavour; reads x, writes y.
 template <Engine E>
-void bm_elementwise(benchmark::State& st, int log2n, void (*vecnn::Kernels<float>::*entry)(ConstView<float>, View<float>)) {
+void bm_elementwise(benchmark::State& st, int log2n,
+                    void (*vecnn::Kernels<float>::*entry)(ConstView<float>, View<float>)) {
     const std::size_t n = std::size_t{1} << log2n;
     auto& d = elementwise_data(n);
     const ConstView<float> x(d.x);
@@ -163,13 +178,15 @@ void bm_exp(benchmark::State& st, int log2n) {
     bm_elementwise<E>(st, log2n, &vecnn::Kernels<float>::sigmoid_forward);
 }
 
-template <Engine E>
-void bm_linear(benchmark::State& st, int log2n) {
+// Y = X W^T as the Linear forward calls it, timed through `gemm` (the engine's
+// kernel, or cblas_sgemm for the openblas flavour) under `precision`.
+void time_linear(benchmark::State& st, int log2n, MatmulPrecision precision,
+                 void (*gemm)(bool, bool, float, ConstView<float>, ConstView<float>, float, View<float>)) {
     const std::size_t n = std::size_t{1} << log2n;
     auto& d = linear_data(log2n);
     const ConstView<float> x(d.x), w(d.w);
     const View<float> y(d.y);
-    auto* gemm = vecnn::kernels<float>(E).gemm;
+    const vecnn::ScopedMatmulPrecision scope(precision);
     for (auto _ : st) {
         benchmark::DoNotOptimize(x.data);
         gemm(false, true, 1.0f, x, w, 0.0f, y);
@@ -183,16 +200,43 @@ void bm_linear(benchmark::State& st, int log2n) {
     st.SetLabel(std::to_string(s.rows) + "x" + std::to_string(s.width));
 }
 
+template <Engine E>
+void bm_linear(benchmark::State& st, int log2n) {
+    time_linear(st, log2n, MatmulPrecision::float32, vecnn::kernels<float>(E).gemm);
+}
+
+template <Engine E>
+void bm_linear_bf16(benchmark::State& st, int log2n) {
+    time_linear(st, log2n, MatmulPrecision::bfloat16, vecnn::kernels<float>(E).gemm);
+}
+
+void openblas_gemm(bool transpose_a, bool transpose_b, float alpha, ConstView<float> a, ConstView<float> b, float beta,
+                   View<float> c) {
+    cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans,
+                static_cast<int>(c.rows()), static_cast<int>(c.cols()),
+                static_cast<int>(transpose_a ? a.rows() : a.cols()), alpha, a.data, static_cast<int>(a.cols()), b.data,
+                static_cast<int>(b.cols()), beta, c.data, static_cast<int>(c.cols()));
+}
+
+void bm_linear_openblas(benchmark::State& st, int log2n) {
+    time_linear(st, log2n, MatmulPrecision::float32, openblas_gemm);
+}
+
 using BenchFn = void (*)(benchmark::State&, int);
 struct Kernel {
     const char* name;
     BenchFn loop, vectorized;
+    BenchFn openblas = nullptr;  // a third flavour, for the GEMM
+    MatmulPrecision precision = MatmulPrecision::float32;
+    bool is_gemm() const { return std::strncmp(name, "linear", 6) == 0; }
 };
 const Kernel kKernels[] = {
     {"sum", bm_sum<Engine::loop>, bm_sum<Engine::vectorized>},
     {"relu", bm_relu<Engine::loop>, bm_relu<Engine::vectorized>},
     {"exp", bm_exp<Engine::loop>, bm_exp<Engine::vectorized>},
-    {"linear", bm_linear<Engine::loop>, bm_linear<Engine::vectorized>},
+    {"linear", bm_linear<Engine::loop>, bm_linear<Engine::vectorized>, bm_linear_openblas},
+    {"linear_bf16", bm_linear_bf16<Engine::loop>, bm_linear_bf16<Engine::vectorized>, nullptr,
+     MatmulPrecision::bfloat16},
 };
 
 // ---- collecting results for the summary -------------------------------------
@@ -207,10 +251,14 @@ struct Key {
 
 double to_ns(double t, benchmark::TimeUnit unit) {
     switch (unit) {
-        case benchmark::kNanosecond: return t;
-        case benchmark::kMicrosecond: return t * 1e3;
-        case benchmark::kMillisecond: return t * 1e6;
-        case benchmark::kSecond: return t * 1e9;
+        case benchmark::kNanosecond:
+            return t;
+        case benchmark::kMicrosecond:
+            return t * 1e3;
+        case benchmark::kMillisecond:
+            return t * 1e6;
+        case benchmark::kSecond:
+            return t * 1e9;
     }
     return t;
 }
@@ -218,8 +266,7 @@ double to_ns(double t, benchmark::TimeUnit unit) {
 // Prints as the console reporter does and keeps every repetition's time per call.
 class CollectingReporter : public benchmark::ConsoleReporter {
 public:
-    explicit CollectingReporter(bool color)
-        : ConsoleReporter(color ? OO_ColorTabular : OO_Tabular) {}
+    explicit CollectingReporter(bool color) : ConsoleReporter(color ? OO_ColorTabular : OO_Tabular) {}
     std::map<Key, std::vector<double>> ns;
 
     std::map<Key, double> median_aggregate;  // used when only aggregates are reported
@@ -268,17 +315,63 @@ std::size_t CollectingReporter::repetitions() const {
     return reps;
 }
 
-std::string pow2(int k) { return "2^" + std::to_string(k); }
+std::string pow2(int k) {
+    return "2^" + std::to_string(k);
+}
 
-void print_summary(const CollectingReporter& rep, const Options& o) {
+double gflops(const LinearShape& s, double ns) {
+    return ns > 0 ? 2.0 * static_cast<double>(s.rows * s.width * s.width) / ns : 0;
+}
+
+// GFLOP/s of every flavour of a GEMM kernel, the vectorized engine's route for
+// the shape (where each path takes over), its share of the float32 FMA peak,
+// and how it compares with OpenBLAS alone (float32) or with the float32
+// vectorized GEMM (bf16), when those were measured in the same run.
+void print_gemm_summary(const CollectingReporter& rep, const Options& o, const Kernel& kern,
+                        const std::vector<vecnn::cli::FmaPeak>& peaks) {
+    const bool bf16 = kern.precision == MatmulPrecision::bfloat16;
+    // bf16 kernels against the bf16 dot-product peak; the fallback runs float32 FMAs.
+    const vecnn::cli::FmaPeak* peak = bf16 && vecnn::bf16_kernels_available() ? vecnn::cli::best_peak(peaks, "bfloat16")
+                                                                              : vecnn::cli::best_float32_peak(peaks);
+    const double peak_gflops = peak ? peak->gflops : 0;
+    std::printf("\n### %s in GFLOP/s (2 rows w^2 per call; %% peak: of the %s %s FMA peak, %.1f GFLOP/s)\n\n",
+                kern.name, peak ? peak->isa.c_str() : "-", peak ? peak->dtype.c_str() : "-", peak_gflops);
+    std::printf(
+        "| elements | shape | vectorized route | loop | vectorized | %% peak | %s |\n"
+        "|---:|---|---|---:|---:|---:|---:|---:|\n",
+        bf16 ? "float32 vectorized | bf16 / float32" : "OpenBLAS sgemm | vectorized / OpenBLAS");
+    const vecnn::ScopedMatmulPrecision scope(kern.precision);
+    for (int k = o.min_log2; k <= o.max_log2; k += o.step) {
+        const LinearShape s = linear_shape(k);
+        const double loop = gflops(s, rep.median_ns({kern.name, "loop", k}));
+        const double vec = gflops(s, rep.median_ns({kern.name, "vectorized", k}));
+        const double other =
+            gflops(s, bf16 ? rep.median_ns({"linear", "vectorized", k}) : rep.median_ns({kern.name, "openblas", k}));
+        auto cell = [](double v, const char* fmt) {
+            char buf[32] = "-";
+            if (v > 0) std::snprintf(buf, sizeof buf, fmt, v);
+            return std::string(buf);
+        };
+        const char* route =
+            vecnn::to_string(vecnn::vectorized_gemm_route(false, true, s.rows, s.width, s.width, 1.0f, 0.0f));
+        std::printf("| %s | %zux%zu | %s | %s | %s | %s | %s | %s |\n", pow2(k).c_str(), s.rows, s.width, route,
+                    cell(loop, "%.2f").c_str(), cell(vec, "%.1f").c_str(),
+                    cell(peak_gflops > 0 && vec > 0 ? 100 * vec / peak_gflops : 0, "%.1f%%").c_str(),
+                    cell(other, "%.1f").c_str(), cell(vec > 0 && other > 0 ? vec / other : 0, "%.2f").c_str());
+    }
+}
+
+void print_summary(const CollectingReporter& rep, const Options& o, const std::vector<vecnn::cli::FmaPeak>& peaks) {
     const std::size_t reps = rep.repetitions();
     if (reps > 0) {
-        std::printf("\n## Summary: CPU time per call, median of %zu repetition(s); ratio = loop / vectorized "
-                    "(> 1: vectorized faster)\n",
-                    reps);
+        std::printf(
+            "\n## Summary: CPU time per call, median of %zu repetition(s); ratio = loop / vectorized "
+            "(> 1: vectorized faster)\n",
+            reps);
     } else {
-        std::printf("\n## Summary: CPU time per call, Google Benchmark's median aggregate; ratio = loop / "
-                    "vectorized (> 1: vectorized faster)\n");
+        std::printf(
+            "\n## Summary: CPU time per call, Google Benchmark's median aggregate; ratio = loop / "
+            "vectorized (> 1: vectorized faster)\n");
     }
     struct Verdict {
         std::string kernel, crossover, plateau_from;
@@ -288,9 +381,10 @@ void print_summary(const CollectingReporter& rep, const Options& o) {
     std::vector<Verdict> verdicts;
     for (const Kernel& kern : kKernels) {
         if (std::find(o.kernels.begin(), o.kernels.end(), kern.name) == o.kernels.end()) continue;
-        std::printf("\n### %s\n\n| elements | loop ns | vectorized ns | loop Melem/s | vectorized Melem/s | ratio |\n"
-                    "|---:|---:|---:|---:|---:|---:|\n",
-                    kern.name);
+        std::printf(
+            "\n### %s\n\n| elements | loop ns | vectorized ns | loop Melem/s | vectorized Melem/s | ratio |\n"
+            "|---:|---:|---:|---:|---:|---:|\n",
+            kern.name);
         std::vector<std::pair<int, double>> ratios;
         for (int k = o.min_log2; k <= o.max_log2; k += o.step) {
             const double n = std::ldexp(1.0, k);
@@ -353,8 +447,14 @@ void print_summary(const CollectingReporter& rep, const Options& o) {
         vd.last_at = ratios.back().first;
         verdicts.push_back(vd);
     }
-    std::printf("\n### Crossover and plateau\n\n| kernel | vectorized > 5%% faster from | plateau from (ratio >= 0.9 x peak) "
-                "| plateau ratio (median there) | peak ratio | ratio at largest size |\n|---|---|---|---:|---:|---:|\n");
+    for (const Kernel& kern : kKernels) {
+        if (kern.is_gemm() && std::find(o.kernels.begin(), o.kernels.end(), kern.name) != o.kernels.end()) {
+            print_gemm_summary(rep, o, kern, peaks);
+        }
+    }
+    std::printf(
+        "\n### Crossover and plateau\n\n| kernel | vectorized > 5%% faster from | plateau from (ratio >= 0.9 x peak) "
+        "| plateau ratio (median there) | peak ratio | ratio at largest size |\n|---|---|---|---:|---:|---:|\n");
     for (const auto& v : verdicts) {
         std::printf("| %s | %s | %s | %.2f | %.2f at %s | %.2f at %s |\n", v.kernel.c_str(), v.crossover.c_str(),
                     v.plateau_from.c_str(), v.plateau, v.peak, pow2(v.peak_at).c_str(), v.last,
@@ -397,7 +497,8 @@ Options parse_own_flags(int& argc, char** argv) {
                 const bool known = std::any_of(std::begin(kKernels), std::end(kKernels),
                                                [&](const Kernel& k) { return name == k.name; });
                 if (!known) {
-                    std::fprintf(stderr, "vecnn_budget: unknown kernel '%s' (sum, relu, exp, linear)\n", name.c_str());
+                    std::fprintf(stderr, "vecnn_budget: unknown kernel '%s' (sum, relu, exp, linear, linear_bf16)\n",
+                                 name.c_str());
                     std::exit(2);
                 }
                 o.kernels.push_back(name);
@@ -438,16 +539,27 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("openblas_kernels", vecnn::blas_core_description());
     benchmark::AddCustomContext("xsimd_float_lanes", std::to_string(xsimd::batch<float>::size));
     benchmark::AddCustomContext("openblas", openblas_get_config());
+    benchmark::AddCustomContext("gemm_library", vecnn::gemm_library_description());
+    benchmark::AddCustomContext("bf16_gemm", vecnn::bf16_gemm_description());
+    // The machine's FMA peaks on this one thread, probed in this process
+    // before any benchmark.
+    const auto peaks = vecnn::cli::measure_fma_peaks(1);
+    for (const auto& p : peaks) {
+        benchmark::AddCustomContext("fma_peak_" + p.isa + "_" + p.dtype + "_gflops", std::to_string(p.gflops));
+    }
 
-    // Kernel by kernel, size by size, the two flavours back to back, so a
+    // Kernel by kernel, size by size, the flavours back to back, so a
     // change in the machine's load hits both sides of a ratio alike.
     for (const Kernel& kern : kKernels) {
         if (std::find(o.kernels.begin(), o.kernels.end(), kern.name) == o.kernels.end()) continue;
         for (int k = o.min_log2; k <= o.max_log2; k += o.step) {
-            for (Engine e : {Engine::loop, Engine::vectorized}) {
-                if (e == Engine::loop && std::string(kern.name) == "linear" && k > o.loop_linear_max_log2) continue;
-                const std::string name = std::string(kern.name) + "/" + vecnn::to_string(e) + "/" + std::to_string(k);
-                auto* b = benchmark::RegisterBenchmark(name.c_str(), e == Engine::loop ? kern.loop : kern.vectorized, k);
+            const std::pair<const char*, BenchFn> flavours[] = {
+                {"loop", kern.loop}, {"vectorized", kern.vectorized}, {"openblas", kern.openblas}};
+            for (const auto& [flavour, fn] : flavours) {
+                if (!fn) continue;
+                if (fn == kern.loop && kern.is_gemm() && k > o.loop_linear_max_log2) continue;
+                const std::string name = std::string(kern.name) + "/" + flavour + "/" + std::to_string(k);
+                auto* b = benchmark::RegisterBenchmark(name.c_str(), fn, k);
                 b->Unit(k >= 20 ? benchmark::kMicrosecond : benchmark::kNanosecond);
             }
         }
@@ -456,7 +568,7 @@ int main(int argc, char** argv) {
     // Colour only on a terminal (a reporter of our own does not read --benchmark_color).
     CollectingReporter reporter(isatty(fileno(stdout)) != 0);
     benchmark::RunSpecifiedBenchmarks(&reporter);
-    print_summary(reporter, o);
+    print_summary(reporter, o, peaks);
     benchmark::Shutdown();
     return 0;
 }
