@@ -124,16 +124,30 @@ TEST_CASE("bf16 GEMMs: both engines give the product of the rounded operands, an
                     loop_kernels<float>().gemm(ta, tb, 1.0f, a, b, beta, loop);
                     bf16_sgemm_fallback(ta, tb, int(cs.m), int(cs.n), int(cs.k), 1.0f, a.data(), int(a.shape()[1]),
                                         b.data(), int(b.shape()[1]), beta, fallback.data(), int(cs.n));
+                    // op(A) (m, k) and op(B)^T (n, k), unrounded and rounded by the
+                    // reference, once per operand element (the sums below read them along k).
+                    std::vector<double> op_a(cs.m * cs.k), op_a_rounded(cs.m * cs.k);
+                    std::vector<double> op_bt(cs.n * cs.k), op_bt_rounded(cs.n * cs.k);
+                    for (std::size_t p = 0; p < cs.k; ++p) {
+                        for (std::size_t i = 0; i < cs.m; ++i) {
+                            const float av = ta ? a(p, i) : a(i, p);
+                            op_a[i * cs.k + p] = av;
+                            op_a_rounded[i * cs.k + p] = round_to_bfloat16_reference(av);
+                        }
+                        for (std::size_t j = 0; j < cs.n; ++j) {
+                            const float bv = tb ? b(j, p) : b(p, j);
+                            op_bt[j * cs.k + p] = bv;
+                            op_bt_rounded[j * cs.k + p] = round_to_bfloat16_reference(bv);
+                        }
+                    }
                     double worst = 0, unrounded_gap = 0;
                     for (std::size_t i = 0; i < cs.m; ++i) {
                         for (std::size_t j = 0; j < cs.n; ++j) {
                             double exact = beta * c0(i, j), plain = exact, magnitude = std::fabs(exact);
                             for (std::size_t p = 0; p < cs.k; ++p) {
-                                const float av = ta ? a(p, i) : a(i, p), bv = tb ? b(j, p) : b(p, j);
-                                const double term =
-                                    double(round_to_bfloat16_reference(av)) * double(round_to_bfloat16_reference(bv));
+                                const double term = op_a_rounded[i * cs.k + p] * op_bt_rounded[j * cs.k + p];
                                 exact += term;
-                                plain += double(av) * double(bv);
+                                plain += op_a[i * cs.k + p] * op_bt[j * cs.k + p];
                                 magnitude += std::fabs(term);
                             }
                             // float32 sums of k terms: within k eps of the terms' magnitude.
