@@ -57,14 +57,9 @@ auto flat(ConstView<T> v) {
     return xt::adapt(v.data, v.size(), xt::no_ownership(), std::array<std::size_t, 1>{v.size()},
                      xt::layout_type::row_major, LocalAllocator<T>());
 }
-void blas_gemm(CBLAS_TRANSPOSE ta_flag, CBLAS_TRANSPOSE tb_flag, int m, int n, int k, float alpha, const float* a,
-               int lda, const float* b, int ldb, float beta, float* c, int ldc) {
-    const bool ta = ta_flag == CblasTrans, tb = tb_flag == CblasTrans;
-    if (libxsmm_takes_sgemm(ta, tb, alpha, beta)) {  // AVX-512 kernels where the CPU has them
-        libxsmm_sgemm(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
-        return;
-    }
-    cblas_sgemm(CblasRowMajor, ta_flag, tb_flag, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha, const float* a, int lda,
+               const float* b, int ldb, float beta, float* c, int ldc) {
+    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, double alpha, const double* a, int lda,
                const double* b, int ldb, double beta, double* c, int ldc) {
@@ -165,6 +160,14 @@ GemmRoute route_of(bool transpose_a, bool transpose_b, std::size_t m, std::size_
     return libxsmm_takes(transpose_a, transpose_b, alpha, beta) ? GemmRoute::libxsmm : GemmRoute::blas_gemm;
 }
 
+void libxsmm_product(bool transpose_a, bool transpose_b, int m, int n, int k, const float* a, int lda, const float* b,
+                     int ldb, float beta, float* c, int ldc) {
+    libxsmm_sgemm(transpose_a, transpose_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
+}
+void libxsmm_product(bool, bool, int, int, int, const double*, int, const double*, int, double, double*, int) {
+    assert(false && "float64 products never take the libxsmm route");
+}
+
 void bf16_product(bool transpose_a, bool transpose_b, int m, int n, int k, float alpha, const float* a, int lda,
                   const float* b, int ldb, float beta, float* c, int ldc) {
     bf16_sgemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -209,7 +212,9 @@ void product(bool transpose_a, bool transpose_b, int m, int n, int k, T alpha, c
                 blas_gemv(CblasNoTrans, m, k, alpha, a, lda, b, 1, beta, c, 1);
             }
             return;
-        case GemmRoute::libxsmm:
+        case GemmRoute::libxsmm:  // AVX-512 kernels where the CPU has them (float only)
+            libxsmm_product(transpose_a, transpose_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
+            return;
         case GemmRoute::blas_gemm:
             blas_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
