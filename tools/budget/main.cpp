@@ -44,6 +44,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -518,7 +519,7 @@ Options parse_own_flags(int& argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
     Options o = parse_own_flags(argc, argv);
 
     // Defaults first, so that the same flags given by the user (later) win.
@@ -571,4 +572,15 @@ int main(int argc, char** argv) {
     print_summary(reporter, o, peaks);
     benchmark::Shutdown();
     return 0;
+}
+
+// A bad environment (VECNN_GEMM_LIBRARY=mkl, say) is a message and exit
+// status 2, not an uncaught exception.
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "vecnn_budget: %s\n", e.what());
+        return 2;
+    }
 }
