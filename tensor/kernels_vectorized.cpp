@@ -132,10 +132,11 @@ bool bf16_precision(float) {
 bool bf16_precision(double) {
     return false;
 }
-bool libxsmm_takes(bool transpose_a, bool transpose_b, float alpha, float beta) {
-    return libxsmm_takes_sgemm(transpose_a, transpose_b, alpha, beta);
+bool libxsmm_takes(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
+                   float beta) {
+    return libxsmm_takes_sgemm(transpose_a, transpose_b, m, n, k, alpha, beta);
 }
-bool libxsmm_takes(bool, bool, double, double) {
+bool libxsmm_takes(bool, bool, std::size_t, std::size_t, std::size_t, double, double) {
     return false;
 }
 
@@ -143,8 +144,9 @@ bool libxsmm_takes(bool, bool, double, double) {
 // then beats gemv row by row even for a few rows (a 4x32x16 weight
 // gradient: one call instead of four).
 template <class T>
-bool jit_kernel_reads_in_place(bool transpose_a, bool transpose_b, T alpha, T beta) {
-    return !transpose_b && libxsmm_takes(transpose_a, transpose_b, alpha, beta);
+bool jit_kernel_reads_in_place(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
+                               T alpha, T beta) {
+    return !transpose_b && libxsmm_takes(transpose_a, transpose_b, m, n, k, alpha, beta);
 }
 
 // The cheapest route for the shape (gemm_route.hpp): gemv for few rows or
@@ -153,11 +155,11 @@ template <class T>
 GemmRoute route_of(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, T alpha, T beta) {
     if (bf16_precision(alpha)) return GemmRoute::bf16;
     if (k == 1) return GemmRoute::outer_product;
-    if (m <= kMaxGemvRows && !jit_kernel_reads_in_place(transpose_a, transpose_b, alpha, beta)) {
+    if (m <= kMaxGemvRows && !jit_kernel_reads_in_place(transpose_a, transpose_b, m, n, k, alpha, beta)) {
         return GemmRoute::gemv_per_row;
     }
     if (n == 1) return GemmRoute::gemv_column;
-    return libxsmm_takes(transpose_a, transpose_b, alpha, beta) ? GemmRoute::libxsmm : GemmRoute::blas_gemm;
+    return libxsmm_takes(transpose_a, transpose_b, m, n, k, alpha, beta) ? GemmRoute::libxsmm : GemmRoute::blas_gemm;
 }
 
 void libxsmm_product(bool transpose_a, bool transpose_b, int m, int n, int k, const float* a, int lda, const float* b,

@@ -7,12 +7,16 @@
 // caches and transposes the operand libxsmm cannot read transposed, into
 // per-thread buffers kept between calls.
 //
-// Dispatch: libxsmm when vecnn was built with it and the CPU has AVX-512F;
-// OpenBLAS otherwise (an AVX2-only CPU keeps OpenBLAS for everything, so
-// nothing there changes). VECNN_GEMM_LIBRARY=openblas (or =libxsmm) in the
-// environment forces one library, for comparisons.
+// Dispatch: libxsmm when vecnn was built with it and the CPU has AVX-512F.
+// On an AVX2-only CPU, libxsmm for small products only (4+ columns of C and
+// at most 2^20 multiply-adds, or op(B) of at most 8,192 floats), where its
+// kernels beat OpenBLAS's per-call and packing cost, and OpenBLAS for the
+// rest, where its cache blocking wins (measured: xsmm_gemm.cpp).
+// VECNN_GEMM_LIBRARY=openblas (or =libxsmm) in the environment forces one
+// library for every shape, for comparisons.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace vecnn {
@@ -26,7 +30,12 @@ bool libxsmm_built_in();
 // variable holds something other than openblas or libxsmm.
 bool libxsmm_kept_out();
 
-// Whether a float GEMM C = alpha op(A) op(B) + beta C goes to libxsmm.
+// Whether a float GEMM C (m, n) = alpha op(A) op(B) + beta C, inner size k,
+// goes to libxsmm.
+bool libxsmm_takes_sgemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
+                         float beta);
+// Whether such GEMMs go to libxsmm whatever their shape (AVX-512 CPUs, or
+// VECNN_GEMM_LIBRARY=libxsmm); false where only small ones do.
 bool libxsmm_takes_sgemm(bool transpose_a, bool transpose_b, float alpha, float beta);
 
 // C (m, n) = op(A) op(B) + beta C, row-major, beta 0 or 1 (alpha 1), not

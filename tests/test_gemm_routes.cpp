@@ -104,8 +104,6 @@ TEST_CASE("libxsmm_sgemm equals a float64 product on every route of the driver")
                     }
                 }
                 const std::vector<float> before = cm;
-                REQUIRE(libxsmm_takes_sgemm(ta, tb, 1.0f, beta) ==
-                        (gemm_library_description().rfind("libxsmm", 0) == 0));
                 libxsmm_sgemm(ta, tb, c.m, c.n, c.k, a.data(), lda, b.data(), ldb, beta, cm.data(), ldc);
                 int wrong = 0;
                 for (int i = 0; i < c.m; ++i) {
@@ -148,23 +146,44 @@ TEST_CASE("the float GEMMs go to libxsmm exactly where the dispatch says") {
     }
     __builtin_cpu_init();
     const bool avx512 = __builtin_cpu_supports("avx512f") != 0;
-    // An AVX2-only CPU keeps OpenBLAS for everything (nothing there changes).
     CHECK(libxsmm_takes_sgemm(false, false, 1.0f, 0.0f) == avx512);
     CHECK(libxsmm_takes_sgemm(false, true, 1.0f, 1.0f) == avx512);
     CHECK((library.rfind("libxsmm", 0) == 0) == avx512);
-    if (!avx512) MESSAGE("this CPU has no AVX-512F: libxsmm's route is checked above by direct calls only");
+    // An AVX2-only CPU: libxsmm for products with 4+ columns and at most 2^20
+    // multiply-adds or an op(B) of at most 2^13 floats, OpenBLAS (faster
+    // there) for the rest; every shape on AVX-512.
+    CHECK(libxsmm_takes_sgemm(false, true, 32, 16, 2, 1.0f, 0.0f));
+    CHECK(libxsmm_takes_sgemm(true, false, 64, 128, 128, 1.0f, 1.0f));  // exactly 2^20
+    CHECK(libxsmm_takes_sgemm(false, false, 64, 4, 16, 1.0f, 0.0f));
+    CHECK(libxsmm_takes_sgemm(false, true, 50176, 8, 9, 1.0f, 0.0f));   // im2col rows times a 3x3 conv's weight
+    CHECK(libxsmm_takes_sgemm(false, false, 100000, 64, 128, 1.0f, 0.0f));  // op(B) exactly 2^13
+    CHECK(libxsmm_takes_sgemm(true, false, 64, 128, 129, 1.0f, 1.0f) == avx512);
+    CHECK(libxsmm_takes_sgemm(false, false, 100000, 64, 129, 1.0f, 0.0f) == avx512);
+    CHECK(libxsmm_takes_sgemm(false, true, 32, 3, 16, 1.0f, 0.0f) == avx512);
+    CHECK(libxsmm_takes_sgemm(false, true, 256, 1024, 784, 1.0f, 0.0f) == avx512);
+    // Sizes whose product overflows 64 bits are large, not small.
+    const std::size_t huge = std::size_t{1} << 40;
+    CHECK(libxsmm_takes_sgemm(false, false, huge, huge, huge, 1.0f, 0.0f) == avx512);
+    CHECK_FALSE(libxsmm_takes_sgemm(true, true, 32, 16, 2, 1.0f, 0.0f));
+    CHECK_FALSE(libxsmm_takes_sgemm(false, false, 32, 16, 2, 0.5f, 0.0f));
+    if (!avx512) MESSAGE("this CPU has no AVX-512F: libxsmm takes small products only");
 }
 
 TEST_CASE("the vectorized engine's route by shape: outer product, gemv, GEMM kernel, bf16") {
     // The shapes of a Linear layer: forward Y = X W^T (NT), weight gradient dY^T X (TN).
-    const bool jit = libxsmm_takes_sgemm(false, false, 1.0f, 0.0f);
+    const bool jit = libxsmm_takes_sgemm(false, false, 1.0f, 0.0f);  // for every shape
     const GemmRoute kernel = jit ? GemmRoute::libxsmm : GemmRoute::blas_gemm;
     CHECK(vectorized_gemm_route(false, true, 64, 256, 1, 1.0f, 0.0f) == GemmRoute::outer_product);
     CHECK(vectorized_gemm_route(false, true, 6, 256, 784, 1.0f, 0.0f) == GemmRoute::gemv_per_row);
     CHECK(vectorized_gemm_route(false, true, 7, 256, 784, 1.0f, 0.0f) == kernel);
     // A few rows read in place (NN, TN) take the JIT kernel where there is one.
+    const bool small_jit = libxsmm_takes_sgemm(true, false, 4, 32, 16, 1.0f, 1.0f);
+    CHECK(small_jit == (libxsmm_built_in() && !libxsmm_kept_out()));
     CHECK(vectorized_gemm_route(true, false, 4, 32, 16, 1.0f, 1.0f) ==
-          (jit ? GemmRoute::libxsmm : GemmRoute::gemv_per_row));
+          (small_jit ? GemmRoute::libxsmm : GemmRoute::gemv_per_row));
+    // A toy layer's forward (2 -> 16 at batch 32) takes the JIT kernel on every CPU that has one.
+    CHECK(vectorized_gemm_route(false, true, 32, 16, 2, 1.0f, 0.0f) ==
+          (small_jit ? GemmRoute::libxsmm : GemmRoute::blas_gemm));
     CHECK(vectorized_gemm_route(false, true, 64, 1, 256, 1.0f, 0.0f) == GemmRoute::gemv_column);
     CHECK(vectorized_gemm_route(false, true, 64, 256, 784, 0.5f, 0.0f) == GemmRoute::blas_gemm);
     CHECK(vectorized_gemm_route(false, true, 64, 256, 784, 1.0, 0.0) == GemmRoute::blas_gemm);  // float64
