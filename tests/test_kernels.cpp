@@ -148,6 +148,22 @@ TEST_CASE_TEMPLATE("broadcast_rows and add_column_sums: known values", T, float,
         k.broadcast_rows(row, y);
         VECNN_CHECK_CLOSE(y, mat<T>({{1, -2, 3}, {1, -2, 3}}), 0.0);
 
+        // Widths around the SIMD widths and the narrow/wide switch: every row is the bias, exactly.
+        for (std::size_t cols : {1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 127, 129, 200}) {
+            for (std::size_t rows : {1, 2, 5}) {
+                Matrix<T> bias = Matrix<T>::from_shape({1, cols});
+                for (std::size_t c = 0; c < cols; ++c) bias(0, c) = T(c) - T(0.5);
+                Matrix<T> out = vecnn::test::filled<T>(rows, cols, T(9));
+                k.broadcast_rows(bias, out);
+                int wrong = 0;
+                for (std::size_t r = 0; r < rows; ++r) {
+                    for (std::size_t c = 0; c < cols; ++c) wrong += out(r, c) != bias(0, c);
+                }
+                INFO(rows, "x", cols);
+                CHECK(wrong == 0);
+            }
+        }
+
         const Matrix<T> x = mat<T>({{1, 2}, {3, 4}, {5, 6}});
         Matrix<T> acc = mat<T>({{10, 20}});
         k.add_column_sums(x, acc);  // adds, never overwrites
