@@ -9,12 +9,13 @@
 namespace vecnn {
 
 enum class GemmRoute {
-    bf16,           // MatmulPrecision::bfloat16: bf16_sgemm (kernels or fallback, bf16_gemm.hpp)
-    outer_product,  // k = 1: one pass writing C
-    gemv_per_row,   // few rows: one BLAS gemv per row of C
-    gemv_column,    // one column: one BLAS gemv
-    libxsmm,        // libxsmm's JIT kernels (AVX-512 CPUs, xsmm_gemm.hpp)
-    blas_gemm       // the BLAS library's gemm (OpenBLAS)
+    bf16,             // MatmulPrecision::bfloat16: bf16_sgemm (kernels or fallback, bf16_gemm.hpp)
+    outer_product,    // k = 1: one pass writing C
+    gemv_per_row,     // few rows: one BLAS gemv per row of C
+    gemv_column,      // one column: one BLAS gemv
+    gemv_per_column,  // 2-3 columns the BLAS gemm would take: one BLAS gemv per column of C
+    libxsmm,          // libxsmm's JIT kernels (AVX-512 CPUs; small products on AVX2 ones; xsmm_gemm.hpp)
+    blas_gemm         // the BLAS library's gemm (OpenBLAS)
 };
 
 // The route of C (m, n) = alpha op(A) op(B) + beta C, for float and double
@@ -24,7 +25,7 @@ GemmRoute vectorized_gemm_route(bool transpose_a, bool transpose_b, std::size_t 
 GemmRoute vectorized_gemm_route(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
                                 double alpha, double beta);
 
-// "bf16", "outer product", "gemv per row", "gemv", "libxsmm", "BLAS gemm".
+// "bf16", "outer product", "gemv per row", "gemv", "gemv per column", "libxsmm", "BLAS gemm".
 const char* to_string(GemmRoute route);
 
 }  // namespace vecnn

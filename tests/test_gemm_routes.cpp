@@ -185,6 +185,15 @@ TEST_CASE("the vectorized engine's route by shape: outer product, gemv, GEMM ker
     CHECK(vectorized_gemm_route(false, true, 32, 16, 2, 1.0f, 0.0f) ==
           (small_jit ? GemmRoute::libxsmm : GemmRoute::blas_gemm));
     CHECK(vectorized_gemm_route(false, true, 64, 1, 256, 1.0f, 0.0f) == GemmRoute::gemv_column);
+    // 2-3 columns the BLAS gemm would take: one gemv per column, but for a
+    // small inner size at many rows (float64 never takes libxsmm).
+    CHECK(vectorized_gemm_route(false, true, 32, 2, 16, 1.0, 0.0) == GemmRoute::gemv_per_column);
+    CHECK(vectorized_gemm_route(true, false, 512, 3, 16, 1.0, 1.0) == GemmRoute::gemv_per_column);
+    CHECK(vectorized_gemm_route(false, false, 128, 3, 8, 1.0, 0.0) == GemmRoute::gemv_per_column);
+    CHECK(vectorized_gemm_route(false, false, 129, 3, 8, 1.0, 0.0) == GemmRoute::blas_gemm);
+    CHECK(vectorized_gemm_route(false, true, 64, 4, 256, 1.0, 0.0) == GemmRoute::blas_gemm);
+    CHECK(vectorized_gemm_route(false, true, 32, 2, 16, 1.0f, 0.0f) ==
+          (jit ? GemmRoute::libxsmm : GemmRoute::gemv_per_column));
     CHECK(vectorized_gemm_route(false, true, 64, 256, 784, 0.5f, 0.0f) == GemmRoute::blas_gemm);
     CHECK(vectorized_gemm_route(false, true, 64, 256, 784, 1.0, 0.0) == GemmRoute::blas_gemm);  // float64
     {
@@ -195,5 +204,6 @@ TEST_CASE("the vectorized engine's route by shape: outer product, gemv, GEMM ker
     }
     CHECK(vectorized_gemm_route(false, true, 64, 256, 784, 1.0f, 0.0f) == kernel);
     CHECK(std::string(to_string(GemmRoute::gemv_per_row)) == "gemv per row");
+    CHECK(std::string(to_string(GemmRoute::gemv_per_column)) == "gemv per column");
     CHECK(std::string(to_string(GemmRoute::libxsmm)) == "libxsmm");
 }

@@ -15,8 +15,9 @@
 //           without its bias; w = min(256, 2^ceil(k/2)) for n = 2^k elements
 //           of X, rows = n / w (4x4 at 2^4, 256x256 at 2^16, 65536x256 at 2^24).
 //           loop: triple loop; vectorized: the engine's route for the shape
-//           (gemv per row for few rows, libxsmm on AVX-512 CPUs, else OpenBLAS
-//           sgemm; tensor/gemm_route.hpp); a third flavour, "openblas", calls
+//           (gemv per row for few rows, libxsmm on AVX-512 CPUs and for small
+//           products on AVX2 ones, else OpenBLAS sgemm;
+//           tensor/gemm_route.hpp); a third flavour, "openblas", calls
 //           cblas_sgemm alone, as the vectorized engine did before libxsmm.
 //   linear_bf16  the same products under MatmulPrecision::bfloat16 (operands
 //           rounded to bfloat16, float32 sums): the loop twin's rounding and
