@@ -2,10 +2,12 @@
 // OpenBLAS's cblas_sgemm, one thread, on the three GEMMs of a Linear(in, out)
 // layer at `rows` rows: forward Y = X W^T (NT), weight gradient dY^T X (TN,
 // accumulating), input gradient dY W (NN). Prints per shape both times, which
-// library vecnn's dispatch picks on this CPU (tensor/xsmm_gemm.hpp), and in
-// the end how far the dispatch and OpenBLAS alone are from the faster library
-// on every shape (geometric means of time over the faster one's time). The
-// dispatch's size rule for AVX2-only CPUs came from this grid.
+// library vecnn's dispatch picks on this CPU (tensor/xsmm_gemm.hpp), the time
+// of the vectorized engine's own gemm (its route, tensor/gemm_route.hpp, on
+// one compute thread), and in the end how far the dispatch, the engine and
+// OpenBLAS alone are from the faster library on every shape (geometric means
+// of time over the faster one's time). The dispatch's size rule for AVX2-only
+// CPUs came from this grid.
 //
 //   vecnn_gemm_grid [--sizes=2,4,...] [--rows=8,16,...] [--slice_ms=4]
 //   (in and out both range over --sizes; times are the best of 5 slices).
@@ -23,7 +25,10 @@
 #include <string>
 #include <vector>
 
+#include "vecnn/tensor/gemm_route.hpp"
+#include "vecnn/tensor/kernels.hpp"
 #include "vecnn/tensor/random.hpp"
+#include "vecnn/tensor/threads.hpp"
 #include "vecnn/tensor/xsmm_gemm.hpp"
 
 namespace {
@@ -97,7 +102,7 @@ double best_seconds_per_call(F&& call, double slice) {
 }
 
 struct Tally {
-    double log_dispatch = 0, log_openblas = 0;
+    double log_dispatch = 0, log_engine = 0, log_openblas = 0;
     std::size_t shapes = 0, to_libxsmm = 0;
 };
 
@@ -114,10 +119,12 @@ int run(const Options& o) {
     for (auto& v : a) v = static_cast<float>(rng.uniform(-1, 1));
     for (auto& v : b) v = static_cast<float>(rng.uniform(-1, 1));
 
+    vecnn::set_compute_threads(1);  // the engine's gemm on one thread, as the two libraries
+    const auto& engine = vecnn::vectorized_kernels<float>();
     std::printf("vecnn_gemm_grid: float GEMMs by %s; times in us, best of 5 slices of %.1f ms\n",
                 vecnn::gemm_library_description().c_str(), o.slice_seconds * 1000);
-    std::printf("%-9s %6s %5s %5s %6s %6s %6s %10s %10s %7s %s\n", "gemm", "rows", "in", "out", "m", "n", "k",
-                "libxsmm", "openblas", "ratio", "dispatch");
+    std::printf("%-9s %6s %5s %5s %6s %6s %6s %10s %10s %7s %-9s %10s %s\n", "gemm", "rows", "in", "out", "m", "n", "k",
+                "libxsmm", "openblas", "ratio", "dispatch", "vecnn", "vecnn's route");
     Tally tally;
     const char* names[] = {"fwd NT", "wgrad TN", "igrad NN"};
     for (int rows : o.rows) {
@@ -137,16 +144,26 @@ int run(const Options& o) {
                                         m, n, k, 1.0f, a.data(), lda, b.data(), ldb, beta, c.data(), n);
                         },
                         o.slice_seconds);
+                    const vecnn::ConstView<float> av(a.data(), ta ? k : m, ta ? m : k);
+                    const vecnn::ConstView<float> bv(b.data(), tb ? n : k, tb ? k : n);
+                    const vecnn::View<float> cv(c.data(), m, n);
+                    const double vec =
+                        best_seconds_per_call([&] { engine.gemm(ta, tb, 1.0f, av, bv, beta, cv); }, o.slice_seconds);
+                    const vecnn::GemmRoute route =
+                        vecnn::vectorized_gemm_route(ta, tb, static_cast<std::size_t>(m), static_cast<std::size_t>(n),
+                                                     static_cast<std::size_t>(k), 1.0f, beta);
                     const bool to_libxsmm =
                         vecnn::libxsmm_takes_sgemm(ta, tb, static_cast<std::size_t>(m), static_cast<std::size_t>(n),
                                                    static_cast<std::size_t>(k), 1.0f, beta);
                     const double best = std::min(xsmm, blas);
                     tally.log_dispatch += std::log((to_libxsmm ? xsmm : blas) / best);
+                    tally.log_engine += std::log(vec / best);
                     tally.log_openblas += std::log(blas / best);
                     ++tally.shapes;
                     tally.to_libxsmm += to_libxsmm;
-                    std::printf("%-9s %6d %5d %5d %6d %6d %6d %10.3f %10.3f %7.2f %s\n", names[g], rows, in, out, m, n,
-                                k, xsmm * 1e6, blas * 1e6, blas / xsmm, to_libxsmm ? "libxsmm" : "openblas");
+                    std::printf("%-9s %6d %5d %5d %6d %6d %6d %10.3f %10.3f %7.2f %-9s %10.3f %s\n", names[g], rows, in,
+                                out, m, n, k, xsmm * 1e6, blas * 1e6, blas / xsmm, to_libxsmm ? "libxsmm" : "openblas",
+                                vec * 1e6, vecnn::to_string(route));
                 }
             }
         }
@@ -154,8 +171,9 @@ int run(const Options& o) {
     const double shapes = static_cast<double>(tally.shapes);
     std::printf(
         "\n%zu products, %zu to libxsmm by the dispatch; time over the faster library's (geometric mean): "
-        "dispatch %.3fx, OpenBLAS alone %.3fx\n",
-        tally.shapes, tally.to_libxsmm, std::exp(tally.log_dispatch / shapes), std::exp(tally.log_openblas / shapes));
+        "dispatch %.3fx, vecnn's gemm %.3fx, OpenBLAS alone %.3fx\n",
+        tally.shapes, tally.to_libxsmm, std::exp(tally.log_dispatch / shapes), std::exp(tally.log_engine / shapes),
+        std::exp(tally.log_openblas / shapes));
     return 0;
 }
 
