@@ -65,9 +65,10 @@ const Policy& policy() {
 // on any number of rows times a small op(B) (k n up to 8,192 floats, 32 KB:
 // 1.5-9x there); OpenBLAS's cache blocking wins beyond (0.2-0.4x at 2^25
 // multiply-adds). Fewer than 4 columns of C fill too little of libxsmm's
-// 8-float vectors (0.2-0.4x). Over those products, the time with this rule
-// is 1.08x and 1.13x the faster library's (geometric means), with OpenBLAS
-// alone 1.41x and 2.03x.
+// 8-float vectors (0.2-0.4x). Over those two grids (vecnn_gemm_grid,
+// tools/budget/gemm_grid.cpp) the time with this rule is 1.06x and
+// 1.06-1.11x the faster library's (geometric means), OpenBLAS alone's
+// 1.49-1.53x and 1.66-1.67x.
 constexpr std::size_t kSmallMaxMultiplyAdds = std::size_t{1} << 20;
 constexpr std::size_t kSmallMaxRightOperand = std::size_t{1} << 13;
 constexpr std::size_t kSmallMinColumns = 4;
