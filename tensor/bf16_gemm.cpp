@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <stdexcept>
 
+#include "vecnn/tensor/cpu_features.hpp"
 #include "vecnn/tensor/kernel_cache.hpp"
 #include "vecnn/tensor/thread_buffer.hpp"
 #include "vecnn/tensor/transpose.hpp"
@@ -52,14 +53,6 @@ __attribute__((target("avx512f,avx512bw"))) void pairs_of_rows_avx512(const floa
         }
         _mm512_mask_storeu_epi32(out + i, live, words);
     }
-}
-
-bool cpu_has_avx512bw() {
-    static const bool has = [] {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-    }();
-    return has;
 }
 
 }  // namespace

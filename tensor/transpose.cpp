@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "vecnn/tensor/cpu_features.hpp"
+
 namespace vecnn {
 namespace {
 
@@ -64,14 +66,6 @@ void transpose_elements(const Word* in, int i0, int i1, int j0, int j1, int ld_i
             o[i] = accumulate ? static_cast<Word>(o[i] + v) : v;
         }
     }
-}
-
-bool cpu_has_avx512f() {
-    static const bool has = [] {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f") != 0;
-    }();
-    return has;
 }
 
 template <class Word>

@@ -1,0 +1,15 @@
+#include "vecnn/tensor/cpu_features.hpp"
+
+namespace vecnn {
+
+bool cpu_has_avx512f() {
+    static const bool has = (__builtin_cpu_init(), __builtin_cpu_supports("avx512f") != 0);
+    return has;
+}
+
+bool cpu_has_avx512bw() {
+    static const bool has = cpu_has_avx512f() && __builtin_cpu_supports("avx512bw") != 0;
+    return has;
+}
+
+}  // namespace vecnn
