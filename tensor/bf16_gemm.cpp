@@ -2,12 +2,14 @@
 
 #include <cblas.h>
 #include <immintrin.h>
+#include <xsimd/xsimd.hpp>
 
 #include <algorithm>
 #include <cstddef>
 #include <stdexcept>
 
 #include "vecnn/tensor/cpu_features.hpp"
+#include "vecnn/tensor/gemm_route.hpp"
 #include "vecnn/tensor/kernel_cache.hpp"
 #include "vecnn/tensor/thread_buffer.hpp"
 #include "vecnn/tensor/transpose.hpp"
@@ -76,24 +78,48 @@ void bfloat16_pairs_of_rows(const float* even, const float* odd, std::uint32_t* 
     }
 }
 
+void bfloat16_round_row(const float* x, float* out, std::size_t n) {
+    // bfloat16_bits' integer steps on SIMD lanes (xsimd: AVX2 or AVX-512, as
+    // built), the result widened back to float: the same bits.
+    using Floats = xsimd::batch<float>;
+    using Words = xsimd::batch<std::uint32_t>;
+    constexpr std::size_t lanes = Floats::size;
+    const Words high_half(0xffff0000u), round_bias(0x7fffu), one(1u), magnitude(0x7fffffffu),
+        infinity(0x7f800000u), quiet(0x00400000u);
+    std::size_t i = 0;
+    for (; i + lanes <= n; i += lanes) {
+        const Words u = xsimd::bitwise_cast<Words>(Floats::load_unaligned(x + i));
+        const Words nearest = (u + round_bias + ((u >> 16) & one)) & high_half;
+        const Words nan = (u | quiet) & high_half;
+        const Words bits = xsimd::select((u & magnitude) > infinity, nan, nearest);
+        xsimd::bitwise_cast<Floats>(bits).store_unaligned(out + i);
+    }
+    for (; i < n; ++i) out[i] = rounded(x[i]);
+}
+
 void bf16_sgemm_fallback(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
                          int ldb, float beta, float* c, int ldc) {
-    float* ar = detail::thread_buffer<float, 0>(static_cast<std::size_t>(m) * k);
-    float* br = detail::thread_buffer<float, 1>(static_cast<std::size_t>(k) * n);
-    for (int i = 0; i < m; ++i) {
-        for (int p = 0; p < k; ++p) {
-            ar[static_cast<std::size_t>(i) * k + p] =
-                rounded(ta ? a[static_cast<std::size_t>(p) * lda + i] : a[static_cast<std::size_t>(i) * lda + p]);
-        }
+    if (m <= 0 || n <= 0 || k <= 0) {  // nothing to round: C = beta C (BLAS does it)
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, a,
+                    lda > 0 ? lda : 1, b, ldb > 0 ? ldb : 1, beta, c, ldc > 0 ? ldc : 1);
+        return;
     }
-    for (int p = 0; p < k; ++p) {
-        for (int j = 0; j < n; ++j) {
-            br[static_cast<std::size_t>(p) * n + j] =
-                rounded(tb ? b[static_cast<std::size_t>(j) * ldb + p] : b[static_cast<std::size_t>(p) * ldb + j]);
-        }
+    // Each operand rounded as stored, row by row (contiguous reads and
+    // writes, transposes kept as flags), then the float32 route of the shape:
+    // a batch-1 product takes gemv there, as in float32, not a gemm.
+    // Slots 2 and 3: the float32 route's libxsmm driver uses 0 and 1.
+    const int a_rows = ta ? k : m, a_cols = ta ? m : k, b_rows = tb ? n : k, b_cols = tb ? k : n;
+    float* ar = detail::thread_buffer<float, 2>(static_cast<std::size_t>(a_rows) * a_cols);
+    float* br = detail::thread_buffer<float, 3>(static_cast<std::size_t>(b_rows) * b_cols);
+    for (int r = 0; r < a_rows; ++r) {
+        bfloat16_round_row(a + static_cast<std::size_t>(r) * lda, ar + static_cast<std::size_t>(r) * a_cols,
+                           static_cast<std::size_t>(a_cols));
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, alpha, ar, k > 0 ? k : 1, br, n > 0 ? n : 1, beta,
-                c, ldc);
+    for (int r = 0; r < b_rows; ++r) {
+        bfloat16_round_row(b + static_cast<std::size_t>(r) * ldb, br + static_cast<std::size_t>(r) * b_cols,
+                           static_cast<std::size_t>(b_cols));
+    }
+    float32_route_product(ta, tb, m, n, k, alpha, ar, a_cols, br, b_cols, beta, c, ldc);
 }
 
 namespace {

@@ -25,9 +25,10 @@ void bf16_sgemm(bool transpose_a, bool transpose_b, int m, int n, int k, float a
                 const float* b, int ldb, float beta, float* c, int ldc);
 
 // The fallback alone, on any CPU: both operands rounded into float32
-// buffers, op(A) (m, k) and op(B) (k, n), then one float32 GEMM (OpenBLAS).
-// Products of two bfloat16 values are exact in float32, so the numerics are
-// those of the bf16 kernels but for the order of the sums.
+// buffers as stored, then the float32 GEMM route of the shape
+// (gemm_route.hpp: gemv, libxsmm or OpenBLAS). Products of two bfloat16
+// values are exact in float32, so the numerics are those of the bf16
+// kernels but for the order of the sums.
 void bf16_sgemm_fallback(bool transpose_a, bool transpose_b, int m, int n, int k, float alpha, const float* a, int lda,
                          const float* b, int ldb, float beta, float* c, int ldc);
 
@@ -46,6 +47,10 @@ void bfloat16_bits_of_row(const float* x, std::uint16_t* out, std::size_t n);
 // out[j] = the bits of even[j] in the low half, of odd[j] (0 when odd is null)
 // in the high half: two rows as bfloat16 pairs in 32-bit words (VNNI order).
 void bfloat16_pairs_of_rows(const float* even, const float* odd, std::uint32_t* out, std::size_t n);
+
+// out[i] = x[i] rounded to bfloat16 (bfloat16_bits), as a float; SIMD
+// lanes on every CPU. x and out may be the same array.
+void bfloat16_round_row(const float* x, float* out, std::size_t n);
 
 inline float bfloat16_to_float(std::uint16_t bits) {
     const std::uint32_t u = static_cast<std::uint32_t>(bits) << 16;

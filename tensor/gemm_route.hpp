@@ -28,4 +28,10 @@ GemmRoute vectorized_gemm_route(bool transpose_a, bool transpose_b, std::size_t 
 // "bf16", "outer product", "gemv per row", "gemv", "gemv per column", "libxsmm", "BLAS gemm".
 const char* to_string(GemmRoute route);
 
+// C (m, n) = alpha op(A) op(B) + beta C, row-major with leading dimensions,
+// on the calling thread by the float32 route of the shape, whatever the
+// matmul precision: the bf16 fallback's GEMM on its rounded operands.
+void float32_route_product(bool transpose_a, bool transpose_b, int m, int n, int k, float alpha, const float* a,
+                           int lda, const float* b, int ldb, float beta, float* c, int ldc);
+
 }  // namespace vecnn

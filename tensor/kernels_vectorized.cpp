@@ -164,8 +164,8 @@ bool jit_kernel_reads_in_place(bool transpose_a, bool transpose_b, std::size_t m
 // The cheapest route for the shape (gemm_route.hpp): gemv for few rows or
 // one column, a plain loop for an inner size of 1, a GEMM kernel otherwise.
 template <class T>
-GemmRoute route_of(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, T alpha, T beta) {
-    if (bf16_precision(alpha)) return GemmRoute::bf16;
+GemmRoute float_route_of(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, T alpha,
+                         T beta) {
     if (k == 1) return GemmRoute::outer_product;
     if (m <= kMaxGemvRows && !jit_kernel_reads_in_place(transpose_a, transpose_b, m, n, k, alpha, beta)) {
         return GemmRoute::gemv_per_row;
@@ -176,6 +176,12 @@ GemmRoute route_of(bool transpose_a, bool transpose_b, std::size_t m, std::size_
         return GemmRoute::gemv_per_column;
     }
     return GemmRoute::blas_gemm;
+}
+
+template <class T>
+GemmRoute route_of(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, T alpha, T beta) {
+    if (bf16_precision(alpha)) return GemmRoute::bf16;
+    return float_route_of(transpose_a, transpose_b, m, n, k, alpha, beta);
 }
 
 void libxsmm_product(bool transpose_a, bool transpose_b, int m, int n, int k, const float* a, int lda, const float* b,
@@ -199,11 +205,10 @@ void bf16_product(bool, bool, int, int, int, double, const double*, int, const d
 // stored matrix with one column (ld 1) or one row is a contiguous vector
 // either way: only a row of a transposed A is strided.
 template <class T>
-void product(bool transpose_a, bool transpose_b, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb,
-             T beta, T* c, int ldc) {
+void product_by(GemmRoute route, bool transpose_a, bool transpose_b, int m, int n, int k, T alpha, const T* a, int lda,
+                const T* b, int ldb, T beta, T* c, int ldc) {
     const auto ta = transpose_a ? CblasTrans : CblasNoTrans, tb = transpose_b ? CblasTrans : CblasNoTrans;
-    switch (route_of(transpose_a, transpose_b, static_cast<std::size_t>(m), static_cast<std::size_t>(n),
-                     static_cast<std::size_t>(k), alpha, beta)) {
+    switch (route) {
         case GemmRoute::bf16:
             bf16_product(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
@@ -251,6 +256,14 @@ void product(bool transpose_a, bool transpose_b, int m, int n, int k, T alpha, c
             blas_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
     }
+}
+
+template <class T>
+void product(bool transpose_a, bool transpose_b, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb,
+             T beta, T* c, int ldc) {
+    product_by(route_of(transpose_a, transpose_b, static_cast<std::size_t>(m), static_cast<std::size_t>(n),
+                        static_cast<std::size_t>(k), alpha, beta),
+               transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 // sum_i term(a_i, b_i) in xsimd batches with four independent accumulators
@@ -821,6 +834,14 @@ void smooth_l1_backward(ConstView<T> predictions, ConstView<T> targets, T beta, 
 }  // namespace vecnn::vectorized
 
 namespace vecnn {
+
+void float32_route_product(bool transpose_a, bool transpose_b, int m, int n, int k, float alpha, const float* a,
+                           int lda, const float* b, int ldb, float beta, float* c, int ldc) {
+    const GemmRoute route =
+        vectorized::float_route_of(transpose_a, transpose_b, static_cast<std::size_t>(m), static_cast<std::size_t>(n),
+                                   static_cast<std::size_t>(k), alpha, beta);
+    vectorized::product_by(route, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
 
 GemmRoute vectorized_gemm_route(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
                                 float alpha, float beta) {

@@ -68,7 +68,8 @@ TEST_CASE("bfloat16 rounding: the bit trick and the arithmetic reference agree, 
     CHECK(checked == 200000);
 }
 
-TEST_CASE("bfloat16 rows and VNNI pairs: the vectorized packing gives the scalar bits, tails and specials too") {
+TEST_CASE(
+    "bfloat16 rows, rounded rows and VNNI pairs: the vectorized code gives the scalar bits, tails and specials too") {
     Rng rng(9);
     std::vector<float> even, odd;
     for (int i = 0; i < 3000; ++i) {
@@ -86,6 +87,9 @@ TEST_CASE("bfloat16 rows and VNNI pairs: the vectorized packing gives the scalar
                           std::size_t{33}, even.size()}) {
         std::vector<std::uint16_t> row(n + 1, 0xabcd);
         bfloat16_bits_of_row(even.data(), row.data(), n);
+        std::vector<float> rounded(n + 1, 7.0f), in_place(even.begin(), even.begin() + static_cast<std::ptrdiff_t>(n));
+        bfloat16_round_row(even.data(), rounded.data(), n);
+        bfloat16_round_row(in_place.data(), in_place.data(), n);
         std::vector<std::uint32_t> pairs(n + 1, 0xabcdabcdu), singles(n + 1, 0xabcdabcdu);
         bfloat16_pairs_of_rows(even.data(), odd.data(), pairs.data(), n);
         bfloat16_pairs_of_rows(even.data(), nullptr, singles.data(), n);
@@ -93,9 +97,11 @@ TEST_CASE("bfloat16 rows and VNNI pairs: the vectorized packing gives the scalar
         for (std::size_t i = 0; i < n; ++i) {
             const std::uint32_t e = bfloat16_bits(even[i]), o = bfloat16_bits(odd[i]);
             wrong += row[i] != e || pairs[i] != (e | o << 16) || singles[i] != e;
+            wrong += bits_of(rounded[i]) != e << 16 || bits_of(in_place[i]) != e << 16;
         }
         CHECK_MESSAGE(wrong == 0, "n = " << n);
         CHECK(row[n] == 0xabcd);  // nothing written past the end
+        CHECK(rounded[n] == 7.0f);
         CHECK(pairs[n] == 0xabcdabcdu);
         CHECK(singles[n] == 0xabcdabcdu);
     }
