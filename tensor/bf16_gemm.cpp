@@ -84,8 +84,8 @@ void bfloat16_round_row(const float* x, float* out, std::size_t n) {
     using Floats = xsimd::batch<float>;
     using Words = xsimd::batch<std::uint32_t>;
     constexpr std::size_t lanes = Floats::size;
-    const Words high_half(0xffff0000u), round_bias(0x7fffu), one(1u), magnitude(0x7fffffffu),
-        infinity(0x7f800000u), quiet(0x00400000u);
+    const Words high_half(0xffff0000u), round_bias(0x7fffu), one(1u), magnitude(0x7fffffffu), infinity(0x7f800000u),
+        quiet(0x00400000u);
     std::size_t i = 0;
     for (; i + lanes <= n; i += lanes) {
         const Words u = xsimd::bitwise_cast<Words>(Floats::load_unaligned(x + i));

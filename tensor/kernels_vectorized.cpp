@@ -156,8 +156,8 @@ bool libxsmm_takes(bool, bool, std::size_t, std::size_t, std::size_t, double, do
 // then beats gemv row by row even for a few rows (a 4x32x16 weight
 // gradient: one call instead of four).
 template <class T>
-bool jit_kernel_reads_in_place(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
-                               T alpha, T beta) {
+bool jit_kernel_reads_in_place(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, T alpha,
+                               T beta) {
     return !transpose_b && libxsmm_takes(transpose_a, transpose_b, m, n, k, alpha, beta);
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "vecnn/tensor/cpu_features.hpp"
 #include "vecnn/tensor/gemm_route.hpp"
 #include "vecnn/tensor/precision.hpp"
 #include "vecnn/tensor/random.hpp"
@@ -29,6 +30,7 @@ std::vector<float> random_floats(std::size_t n, Rng& rng) {
 }  // namespace
 
 TEST_CASE("transpose: every element lands at its mirror, with and without accumulating, tiles and edges") {
+    if (!cpu_has_avx512f()) MESSAGE("this CPU has no AVX-512F: the tiled loop transposes here, not the AVX-512 code");
     Rng rng(3);
     for (int rows : {1, 5, 16, 17, 33, 64, 100}) {
         for (int cols : {1, 3, 16, 31, 48, 784}) {
@@ -155,7 +157,7 @@ TEST_CASE("the float GEMMs go to libxsmm exactly where the dispatch says") {
     CHECK(libxsmm_takes_sgemm(false, true, 32, 16, 2, 1.0f, 0.0f));
     CHECK(libxsmm_takes_sgemm(true, false, 64, 128, 128, 1.0f, 1.0f));  // exactly 2^20
     CHECK(libxsmm_takes_sgemm(false, false, 64, 4, 16, 1.0f, 0.0f));
-    CHECK(libxsmm_takes_sgemm(false, true, 50176, 8, 9, 1.0f, 0.0f));   // im2col rows times a 3x3 conv's weight
+    CHECK(libxsmm_takes_sgemm(false, true, 50176, 8, 9, 1.0f, 0.0f));       // im2col rows times a 3x3 conv's weight
     CHECK(libxsmm_takes_sgemm(false, false, 100000, 64, 128, 1.0f, 0.0f));  // op(B) exactly 2^13
     CHECK(libxsmm_takes_sgemm(true, false, 64, 128, 129, 1.0f, 1.0f) == avx512);
     CHECK(libxsmm_takes_sgemm(false, false, 100000, 64, 129, 1.0f, 0.0f) == avx512);
