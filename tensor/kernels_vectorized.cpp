@@ -225,17 +225,10 @@ void product_by(GemmRoute route, bool transpose_a, bool transpose_b, int m, int 
                                  c + static_cast<std::size_t>(r) * ldc);
             }
             return;
-        case GemmRoute::gemv_column:
-            // c (m) = alpha op(A) x + beta c, x the column op(B) (k); c and x contiguous.
-            assert(ldc == 1 && (transpose_b || ldb == 1));
-            beta = clear_for_beta_zero(beta, c, m);
-            if (transpose_a) {
-                blas_gemv(CblasTrans, k, m, alpha, a, lda, b, 1, beta, c, 1);
-            } else {
-                blas_gemv(CblasNoTrans, m, k, alpha, a, lda, b, 1, beta, c, 1);
-            }
-            return;
+        case GemmRoute::gemv_column:  // n = 1
         case GemmRoute::gemv_per_column:
+            // Strided, not contiguous: a one-column C may be the last part of
+            // a product split by columns, inside a wider C (and B).
             for (int j = 0; j < n; ++j) {
                 // Column j of C (stride ldc) = alpha op(A) x + beta, x column j of op(B):
                 // a row of B when transposed (contiguous), else a column (stride ldb).

@@ -3,17 +3,21 @@
 // float64 reference on every path of the driver, and the transposes alone.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "vecnn/tensor/cpu_features.hpp"
 #include "vecnn/tensor/gemm_route.hpp"
+#include "vecnn/tensor/kernels.hpp"
 #include "vecnn/tensor/precision.hpp"
 #include "vecnn/tensor/random.hpp"
+#include "vecnn/tensor/threads.hpp"
 #include "vecnn/tensor/transpose.hpp"
 #include "vecnn/tensor/xsmm_gemm.hpp"
 
@@ -208,4 +212,51 @@ TEST_CASE("the vectorized engine's route by shape: outer product, gemv, GEMM ker
     CHECK(std::string(to_string(GemmRoute::gemv_per_row)) == "gemv per row");
     CHECK(std::string(to_string(GemmRoute::gemv_per_column)) == "gemv per column");
     CHECK(std::string(to_string(GemmRoute::libxsmm)) == "libxsmm");
+}
+
+TEST_CASE_TEMPLATE("a GEMM split over two threads by columns equals the product, narrow last parts included", T, float,
+                   double) {
+    // 33 columns at a large inner size split as 32 + 1: the last part is
+    // one column of a wider C and B (the one-column route once wrote it as
+    // contiguous, a silent wrong answer); 34 and 35 end in the 2-3 column
+    // route, 49 in a wider part.
+    set_compute_threads(2);
+    Rng rng(21);
+    for (const std::size_t n : {33, 34, 35, 49}) {
+        for (const std::size_t m : {8, 20}) {
+            const std::size_t k = 4000;
+            const GemmSplit split = gemm_split(m, n, k);
+            REQUIRE(split.parts == 2);
+            REQUIRE_FALSE(split.by_rows);
+            for (bool ta : {false, true}) {
+                for (bool tb : {false, true}) {
+                    for (T beta : {T(0), T(1)}) {
+                        Matrix<T> a = Matrix<T>::from_shape({ta ? k : m, ta ? m : k});
+                        Matrix<T> b = Matrix<T>::from_shape({tb ? n : k, tb ? k : n});
+                        Matrix<T> c = Matrix<T>::from_shape({m, n});
+                        for (auto& v : a) v = static_cast<T>(rng.uniform() * 2 - 1);
+                        for (auto& v : b) v = static_cast<T>(rng.uniform() * 2 - 1);
+                        for (auto& v : c) v = static_cast<T>(rng.uniform() * 2 - 1);
+                        const Matrix<T> before = c;
+                        vectorized_kernels<T>().gemm(ta, tb, T(1), a, b, beta, c);
+                        int wrong = 0;
+                        for (std::size_t i = 0; i < m; ++i) {
+                            for (std::size_t j = 0; j < n; ++j) {
+                                double sum = beta == T(0) ? 0.0 : static_cast<double>(before(i, j)), scale = 1;
+                                for (std::size_t p = 0; p < k; ++p) {
+                                    const double x = ta ? a(p, i) : a(i, p), y = tb ? b(j, p) : b(p, j);
+                                    sum += x * y;
+                                    scale += std::abs(x * y);
+                                }
+                                wrong += !(std::abs(static_cast<double>(c(i, j)) - sum) <= 1e-5 * scale);
+                            }
+                        }
+                        INFO(m, "x", n, "x", k, ta ? " A^T" : "", tb ? " B^T" : "", " beta ", double(beta));
+                        CHECK(wrong == 0);
+                    }
+                }
+            }
+        }
+    }
+    set_compute_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
 }
