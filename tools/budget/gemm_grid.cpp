@@ -114,6 +114,14 @@ int run(const Options& o) {
     const int largest_size = *std::max_element(o.sizes.begin(), o.sizes.end());
     const int most_rows = *std::max_element(o.rows.begin(), o.rows.end());
     const std::size_t floats = static_cast<std::size_t>(std::max(largest_size, most_rows)) * largest_size;
+    // Three operands of this size are allocated and filled: refuse a grid
+    // whose largest product would not fit in memory rather than be killed.
+    constexpr std::size_t kMostFloats = std::size_t{1} << 28;  // 1 GiB per operand
+    if (floats > kMostFloats) {
+        throw std::invalid_argument("the largest product needs " + std::to_string(floats) +
+                                    " floats per operand (at most " + std::to_string(kMostFloats) +
+                                    "): lower --sizes or --rows");
+    }
     vecnn::Rng rng(1);
     std::vector<float> a(floats), b(floats), c(floats);
     for (auto& v : a) v = static_cast<float>(rng.uniform(-1, 1));
