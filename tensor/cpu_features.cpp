@@ -2,6 +2,11 @@
 
 namespace vecnn {
 
+bool cpu_has_avx2() {
+    static const bool has = (__builtin_cpu_init(), __builtin_cpu_supports("avx2") != 0);
+    return has;
+}
+
 bool cpu_has_avx512f() {
     static const bool has = (__builtin_cpu_init(), __builtin_cpu_supports("avx512f") != 0);
     return has;

@@ -1,10 +1,11 @@
 // What the running CPU supports, asked once per process: the hand-written
-// AVX-512 paths (tensor/transpose.cpp, tensor/bf16_gemm.cpp) check it before
+// AVX2 and AVX-512 paths (tensor/transpose.cpp, tensor/bf16_gemm.cpp) check it before
 // taking their intrinsics, so one binary runs on AVX2-only CPUs too.
 #pragma once
 
 namespace vecnn {
 
+bool cpu_has_avx2();
 bool cpu_has_avx512f();
 bool cpu_has_avx512bw();  // AVX512BW (16-bit lanes) with AVX512F
 

@@ -34,7 +34,10 @@ std::vector<float> random_floats(std::size_t n, Rng& rng) {
 }  // namespace
 
 TEST_CASE("transpose: every element lands at its mirror, with and without accumulating, tiles and edges") {
-    if (!cpu_has_avx512f()) MESSAGE("this CPU has no AVX-512F: the tiled loop transposes here, not the AVX-512 code");
+    if (!cpu_has_avx512f()) {
+        MESSAGE((cpu_has_avx2() ? "this CPU has no AVX-512F: its AVX2 8 x 8 tiles transpose here, not the AVX-512 code"
+                                : "this CPU has neither AVX-512F nor AVX2: the tiled loop transposes here"));
+    }
     Rng rng(3);
     for (int rows : {1, 5, 16, 17, 33, 64, 100}) {
         for (int cols : {1, 3, 16, 31, 48, 784}) {
