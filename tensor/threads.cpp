@@ -108,8 +108,11 @@ int compute_threads() {
 GemmSplit gemm_split(std::size_t m, std::size_t n, std::size_t k) {
     ensure_configured();
     GemmSplit split;
-    const std::size_t threads = WorkerPool::instance().threads();
     const std::size_t work = m * n * k;
+    // No part could reach the smallest per-part work: one part, without the
+    // divisions below (a toy product's whole cost is tens of ns).
+    if (work < 2 * kMinWorkPerPartBigOperand) return split;
+    const std::size_t threads = WorkerPool::instance().threads();
     // Split so that the largest of A (m, k), B (k, n) and C (m, n) is cut in
     // blocks: each thread then reads or writes only its share of it. For a
     // Linear layer that is the weight in forward (rows of W via columns of
