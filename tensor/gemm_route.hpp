@@ -11,6 +11,7 @@ namespace vecnn {
 enum class GemmRoute {
     bf16,             // MatmulPrecision::bfloat16: bf16_sgemm (kernels or fallback, bf16_gemm.hpp)
     outer_product,    // k = 1: one pass writing C
+    small_kernel,     // toy products: vecnn's own register-blocked kernel (small_gemm.hpp)
     gemv_per_row,     // few rows: one BLAS gemv per row of C
     gemv_column,      // one column: one BLAS gemv
     gemv_per_column,  // 2-3 columns the BLAS gemm would take: one BLAS gemv per column of C
@@ -25,7 +26,7 @@ GemmRoute vectorized_gemm_route(bool transpose_a, bool transpose_b, std::size_t 
 GemmRoute vectorized_gemm_route(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
                                 double alpha, double beta);
 
-// "bf16", "outer product", "gemv per row", "gemv", "gemv per column", "libxsmm", "BLAS gemm".
+// "bf16", "outer product", "small kernel", "gemv per row", "gemv", "gemv per column", "libxsmm", "BLAS gemm".
 const char* to_string(GemmRoute route);
 
 // C (m, n) = alpha op(A) op(B) + beta C, row-major with leading dimensions,

@@ -19,6 +19,7 @@
 #include "vecnn/tensor/kernel_checks.hpp"
 #include "vecnn/tensor/kernels.hpp"
 #include "vecnn/tensor/precision.hpp"
+#include "vecnn/tensor/small_gemm.hpp"
 #include "vecnn/tensor/threads.hpp"
 #include "vecnn/tensor/worker_pool.hpp"
 #include "vecnn/tensor/xsmm_gemm.hpp"
@@ -152,6 +153,23 @@ bool libxsmm_takes(bool, bool, std::size_t, std::size_t, std::size_t, double, do
     return false;
 }
 
+// Whether vecnn's own kernel for toy products takes this one: where its
+// shape fits and libxsmm does not take every shape (on AVX-512 CPUs it
+// does, and was measured there; this kernel was measured on AVX2 only);
+// C wider than one pass of the kernel only where libxsmm would not take it
+// (there libxsmm's kernels were 1.1-1.3x faster; OpenBLAS 1.5x slower).
+bool small_kernel_takes(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
+                        float beta) {
+    return small_gemm_fits(transpose_a, m, n, k, alpha, beta) &&
+           !libxsmm_takes_sgemm(transpose_a, transpose_b, alpha, beta) &&
+           (n <= small_gemm_one_pass_columns<float>() ||
+            !libxsmm_takes_sgemm(transpose_a, transpose_b, m, n, k, alpha, beta));
+}
+bool small_kernel_takes(bool transpose_a, bool, std::size_t m, std::size_t n, std::size_t k, double alpha,
+                        double beta) {
+    return small_gemm_fits(transpose_a, m, n, k, alpha, beta);
+}
+
 // Whether libxsmm takes this product without a transpose first: its kernel
 // then beats gemv row by row even for a few rows (a 4x32x16 weight
 // gradient: one call instead of four).
@@ -161,12 +179,14 @@ bool jit_kernel_reads_in_place(bool transpose_a, bool transpose_b, std::size_t m
     return !transpose_b && libxsmm_takes(transpose_a, transpose_b, m, n, k, alpha, beta);
 }
 
-// The cheapest route for the shape (gemm_route.hpp): gemv for few rows or
-// one column, a plain loop for an inner size of 1, a GEMM kernel otherwise.
+// The cheapest route for the shape (gemm_route.hpp): a plain loop for an
+// inner size of 1, vecnn's own kernel for toy products, gemv for few rows or
+// one column, a GEMM library otherwise.
 template <class T>
 GemmRoute float_route_of(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, T alpha,
                          T beta) {
     if (k == 1) return GemmRoute::outer_product;
+    if (small_kernel_takes(transpose_a, transpose_b, m, n, k, alpha, beta)) return GemmRoute::small_kernel;
     if (m <= kMaxGemvRows && !jit_kernel_reads_in_place(transpose_a, transpose_b, m, n, k, alpha, beta)) {
         return GemmRoute::gemv_per_row;
     }
@@ -216,6 +236,9 @@ void product_by(GemmRoute route, bool transpose_a, bool transpose_b, int m, int 
             // op(A) is a column u (m), op(B) a row v (n): both stored contiguously.
             assert((transpose_a || lda == 1) && (!transpose_b || ldb == 1));
             outer_product(m, n, alpha, a, b, beta, c, ldc);
+            return;
+        case GemmRoute::small_kernel:
+            small_gemm(transpose_a, transpose_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
             return;
         case GemmRoute::gemv_per_row:
             for (int r = 0; r < m; ++r) {
@@ -851,6 +874,8 @@ const char* to_string(GemmRoute route) {
             return "bf16";
         case GemmRoute::outer_product:
             return "outer product";
+        case GemmRoute::small_kernel:
+            return "small kernel";
         case GemmRoute::gemv_per_row:
             return "gemv per row";
         case GemmRoute::gemv_column:

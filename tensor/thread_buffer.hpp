@@ -13,7 +13,7 @@ namespace vecnn::detail {
 // thread asks for the same <U, Slot> again. Slots in use: the libxsmm
 // driver float 0-1; the bf16 kernels float 0-1, uint32 0-1, uint16 0; the
 // bf16 fallback float 2-3, as it calls the float32 route (which may take
-// float 0-1) while holding them.
+// float 0-1 and 4) while holding them; the toy-product kernel float and double 4.
 template <class U, int Slot>
 U* thread_buffer(std::size_t size) {
     thread_local std::vector<U> buffer;

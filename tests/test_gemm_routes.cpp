@@ -17,6 +17,7 @@
 #include "vecnn/tensor/kernels.hpp"
 #include "vecnn/tensor/precision.hpp"
 #include "vecnn/tensor/random.hpp"
+#include "vecnn/tensor/small_gemm.hpp"
 #include "vecnn/tensor/threads.hpp"
 #include "vecnn/tensor/transpose.hpp"
 #include "vecnn/tensor/xsmm_gemm.hpp"
@@ -178,7 +179,7 @@ TEST_CASE("the float GEMMs go to libxsmm exactly where the dispatch says") {
     if (!avx512) MESSAGE("this CPU has no AVX-512F: libxsmm takes small products only");
 }
 
-TEST_CASE("the vectorized engine's route by shape: outer product, gemv, GEMM kernel, bf16") {
+TEST_CASE("the vectorized engine's route by shape: outer product, small kernel, gemv, GEMM kernel, bf16") {
     // The shapes of a Linear layer: forward Y = X W^T (NT), weight gradient dY^T X (TN).
     const bool jit = libxsmm_takes_sgemm(false, false, 1.0f, 0.0f);  // for every shape
     const GemmRoute kernel = jit ? GemmRoute::libxsmm : GemmRoute::blas_gemm;
@@ -188,21 +189,29 @@ TEST_CASE("the vectorized engine's route by shape: outer product, gemv, GEMM ker
     // A few rows read in place (NN, TN) take the JIT kernel where there is one.
     const bool small_jit = libxsmm_takes_sgemm(true, false, 4, 32, 16, 1.0f, 1.0f);
     CHECK(small_jit == (libxsmm_built_in() && !libxsmm_kept_out()));
-    CHECK(vectorized_gemm_route(true, false, 4, 32, 16, 1.0f, 1.0f) ==
+    CHECK(vectorized_gemm_route(true, false, 4, 64, 16, 1.0f, 1.0f) ==
           (small_jit ? GemmRoute::libxsmm : GemmRoute::gemv_per_row));
-    // A toy layer's forward (2 -> 16 at batch 32) takes the JIT kernel on every CPU that has one.
-    CHECK(vectorized_gemm_route(false, true, 32, 16, 2, 1.0f, 0.0f) ==
-          (small_jit ? GemmRoute::libxsmm : GemmRoute::blas_gemm));
-    CHECK(vectorized_gemm_route(false, true, 64, 1, 256, 1.0f, 0.0f) == GemmRoute::gemv_column);
-    // 2-3 columns the BLAS gemm would take: one gemv per column, but for a
-    // small inner size at many rows (float64 never takes libxsmm).
-    CHECK(vectorized_gemm_route(false, true, 32, 2, 16, 1.0, 0.0) == GemmRoute::gemv_per_column);
+    // Toy products (a 2 -> 16 forward at batch 32): vecnn's own kernel, but
+    // where libxsmm takes every shape (AVX-512 CPUs, measured there).
+    const GemmRoute toy = jit ? GemmRoute::libxsmm : GemmRoute::small_kernel;
+    CHECK(vectorized_gemm_route(false, true, 32, 16, 2, 1.0f, 0.0f) == toy);
+    CHECK(vectorized_gemm_route(true, false, 4, 16, 16, 1.0f, 1.0f) == toy);
+    // Wider than one pass of the small kernel: libxsmm where it takes small products.
+    CHECK(small_gemm_one_pass_columns<float>() < 32);
+    CHECK(vectorized_gemm_route(true, false, 4, 32, 16, 1.0f, 1.0f) ==
+          (small_jit ? GemmRoute::libxsmm : GemmRoute::small_kernel));
+    CHECK(vectorized_gemm_route(false, true, 32, 16, 2, 1.0, 0.0) == GemmRoute::small_kernel);  // float64
+    CHECK(vectorized_gemm_route(false, true, 64, 1, 512, 1.0f, 0.0f) == GemmRoute::gemv_column);
+    // 2-3 columns beyond the small kernel that the BLAS gemm would take: one
+    // gemv per column, but for a small inner size at many rows (float64
+    // never takes libxsmm; alpha 0.5 keeps the small kernel out).
+    CHECK(vectorized_gemm_route(false, true, 32, 2, 16, 1.0, 0.0) == GemmRoute::small_kernel);
     CHECK(vectorized_gemm_route(true, false, 512, 3, 16, 1.0, 1.0) == GemmRoute::gemv_per_column);
-    CHECK(vectorized_gemm_route(false, false, 128, 3, 8, 1.0, 0.0) == GemmRoute::gemv_per_column);
-    CHECK(vectorized_gemm_route(false, false, 129, 3, 8, 1.0, 0.0) == GemmRoute::blas_gemm);
-    CHECK(vectorized_gemm_route(false, true, 64, 4, 256, 1.0, 0.0) == GemmRoute::blas_gemm);
-    CHECK(vectorized_gemm_route(false, true, 32, 2, 16, 1.0f, 0.0f) ==
-          (jit ? GemmRoute::libxsmm : GemmRoute::gemv_per_column));
+    CHECK(vectorized_gemm_route(false, false, 128, 3, 8, 0.5, 0.0) == GemmRoute::gemv_per_column);
+    CHECK(vectorized_gemm_route(false, false, 129, 3, 8, 0.5, 0.0) == GemmRoute::blas_gemm);
+    CHECK(vectorized_gemm_route(false, false, 4096, 3, 8, 1.0, 0.0) == GemmRoute::blas_gemm);
+    CHECK(vectorized_gemm_route(false, true, 64, 4, 512, 1.0, 0.0) == GemmRoute::blas_gemm);
+    CHECK(vectorized_gemm_route(false, true, 32, 2, 16, 1.0f, 0.0f) == toy);
     CHECK(vectorized_gemm_route(false, true, 64, 256, 784, 0.5f, 0.0f) == GemmRoute::blas_gemm);
     CHECK(vectorized_gemm_route(false, true, 64, 256, 784, 1.0, 0.0) == GemmRoute::blas_gemm);  // float64
     {
@@ -212,6 +221,7 @@ TEST_CASE("the vectorized engine's route by shape: outer product, gemv, GEMM ker
         CHECK(vectorized_gemm_route(false, true, 64, 256, 784, 1.0, 0.0) == GemmRoute::blas_gemm);  // float64
     }
     CHECK(vectorized_gemm_route(false, true, 64, 256, 784, 1.0f, 0.0f) == kernel);
+    CHECK(std::string(to_string(GemmRoute::small_kernel)) == "small kernel");
     CHECK(std::string(to_string(GemmRoute::gemv_per_row)) == "gemv per row");
     CHECK(std::string(to_string(GemmRoute::gemv_per_column)) == "gemv per column");
     CHECK(std::string(to_string(GemmRoute::libxsmm)) == "libxsmm");
@@ -262,4 +272,136 @@ TEST_CASE_TEMPLATE("a GEMM split over two threads by columns equals the product,
         }
     }
     set_compute_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
+
+TEST_CASE_TEMPLATE("the small kernel takes toy products up to its limits, and only alpha 1, beta 0 or 1", T, float,
+                   double) {
+    const std::size_t widest = small_gemm_max_columns<T>(), work = small_gemm_max_work();
+    CHECK(widest >= 8);
+    CHECK(small_gemm_one_pass_columns<T>() * 2 == widest);
+    CHECK(small_gemm_fits<T>(false, 32, 16, 16, T(1), T(0)));
+    CHECK(small_gemm_fits<T>(false, 32, 16, 16, T(1), T(1)));
+    CHECK_FALSE(small_gemm_fits<T>(false, 32, 16, 16, T(0.5), T(0)));
+    CHECK_FALSE(small_gemm_fits<T>(false, 32, 16, 16, T(1), T(0.5)));
+    CHECK(small_gemm_fits<T>(false, 1, 4, 1, T(1), T(0)));
+    // 1-3 columns: dot products; with A transposed C^T, as wide as the kernel takes.
+    CHECK(small_gemm_fits<T>(false, 32, 3, 16, T(1), T(0)));
+    const std::size_t lanes = widest / 4;
+    CHECK(small_gemm_fits<T>(false, 1, 1, lanes, T(1), T(0)));
+    CHECK_FALSE(small_gemm_fits<T>(false, 32, 2, lanes - 1, T(1), T(0)));
+    CHECK(small_gemm_fits<T>(true, widest, 3, 16, T(1), T(0)));
+    CHECK(small_gemm_fits<T>(true, 4, 1, 16, T(1), T(0)));
+    CHECK_FALSE(small_gemm_fits<T>(true, widest + 1, 3, 16, T(1), T(0)));
+    CHECK_FALSE(small_gemm_fits<T>(true, 3, 3, 16, T(1), T(0)));
+    CHECK_FALSE(small_gemm_fits<T>(false, 4, 0, 16, T(1), T(0)));
+    CHECK(small_gemm_fits<T>(false, 4, widest, 16, T(1), T(0)));
+    CHECK_FALSE(small_gemm_fits<T>(false, 4, widest + 1, 16, T(1), T(0)));
+    CHECK(small_gemm_fits<T>(false, 4, 4, 256, T(1), T(0)));
+    CHECK_FALSE(small_gemm_fits<T>(false, 4, 4, 257, T(1), T(0)));
+    CHECK(small_gemm_fits<T>(false, work / (8 * 8), 8, 8, T(1), T(0)));
+    CHECK_FALSE(small_gemm_fits<T>(false, work / (8 * 8) + 1, 8, 8, T(1), T(0)));
+    CHECK_FALSE(small_gemm_fits<T>(false, std::size_t{1} << 62, 8, 8, T(1), T(0)));  // no overflow into "small"
+}
+
+TEST_CASE_TEMPLATE("the small kernel equals a float64 product on every width, row remainder and transpose", T, float,
+                   double) {
+    // Every column count it takes (1-3 columns by dot products or C^T,
+    // whole and partial SIMD widths, 1-4 of them), rows that leave every remainder of its row blocks, inner sizes
+    // from 1 to its limit; leading dimensions wider than the matrices, whose
+    // padding must stay untouched; beta 0 on a C of NaNs (never read) and
+    // beta 1 accumulating.
+    Rng rng(5);
+    const std::size_t widest = small_gemm_max_columns<T>();
+    std::size_t checked = 0;
+    for (std::size_t n = 1; n <= widest; ++n) {
+        for (const std::size_t m : {1, 2, 3, 5, 7, 8, 13, 25, 32}) {
+            for (const std::size_t k : {1, 2, 7, 16, 20, 33, 256}) {
+                for (const bool ta : {false, true}) {
+                    if (!small_gemm_fits<T>(ta, m, n, k, T(1), T(1))) continue;
+                    for (const bool tb : {false, true}) {
+                        for (const T beta : {T(0), T(1)}) {
+                            const std::size_t a_rows = ta ? k : m, a_cols = ta ? m : k, lda = a_cols + 3;
+                            const std::size_t b_rows = tb ? n : k, b_cols = tb ? k : n, ldb = b_cols + 2;
+                            const std::size_t ldc = n + 5;
+                            std::vector<T> a(a_rows * lda), b(b_rows * ldb), c(m * ldc);
+                            for (auto& x : a) x = static_cast<T>(rng.uniform() * 2 - 1);
+                            for (auto& x : b) x = static_cast<T>(rng.uniform() * 2 - 1);
+                            for (auto& x : c)
+                                x = beta == T(0) ? std::numeric_limits<T>::quiet_NaN()
+                                                 : static_cast<T>(rng.uniform() * 2 - 1);
+                            const std::vector<T> before = c;
+                            small_gemm<T>(ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
+                                          a.data(), static_cast<int>(lda), b.data(), static_cast<int>(ldb), beta,
+                                          c.data(), static_cast<int>(ldc));
+                            INFO(m, "x", n, "x", k, ta ? " A^T" : "", tb ? " B^T" : "", " beta ", beta);
+                            bool right = true;
+                            for (std::size_t i = 0; i < m; ++i) {
+                                for (std::size_t j = 0; j < ldc; ++j) {
+                                    const T got = c[i * ldc + j];
+                                    if (j >= n) {  // padding: untouched, bit for bit (NaN stays NaN)
+                                        right = right && (std::isnan(before[i * ldc + j]) ? std::isnan(got)
+                                                                                          : got == before[i * ldc + j]);
+                                        continue;
+                                    }
+                                    double sum = beta == T(0) ? 0.0 : static_cast<double>(before[i * ldc + j]);
+                                    double magnitude = std::abs(sum);
+                                    for (std::size_t p = 0; p < k; ++p) {
+                                        const double term = static_cast<double>(ta ? a[p * lda + i] : a[i * lda + p]) *
+                                                            static_cast<double>(tb ? b[j * ldb + p] : b[p * ldb + j]);
+                                        sum += term;
+                                        magnitude += std::abs(term);
+                                    }
+                                    const double tolerance =
+                                        4 * static_cast<double>(std::numeric_limits<T>::epsilon()) * (magnitude + 1);
+                                    right = right && std::abs(static_cast<double>(got) - sum) <= tolerance;
+                                }
+                            }
+                            CHECK(right);
+                            ++checked;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    CHECK(checked > 2000);
+}
+
+TEST_CASE("a toy network's products through the engine's small-kernel route equal the loop engine's") {
+    // The engine's own gemm, routed to the small kernel where libxsmm does
+    // not take every shape, against the loop engine, on a 2-16-16-2
+    // network's eight products at batch 32 and at 1 and 5 rows.
+    if (libxsmm_takes_sgemm(false, false, 1.0f, 0.0f)) {
+        MESSAGE("libxsmm takes every float product here: the engine's toy products run its kernels, not the small one");
+    }
+    Rng rng(8);
+    const auto& fast = vectorized_kernels<float>();
+    const auto& loop = loop_kernels<float>();
+    for (const std::size_t rows : {1, 5, 32}) {
+        for (const auto& [in, out] : std::vector<std::pair<std::size_t, std::size_t>>{{2, 16}, {16, 16}, {16, 2}}) {
+            const std::vector<float> x = random_floats(rows * in, rng), w = random_floats(out * in, rng),
+                                     dy = random_floats(rows * out, rng);
+            struct Product {
+                bool ta, tb;
+                ConstView<float> a, b;
+                std::size_t m, n;
+            };
+            const Product products[] = {
+                {false, true, ConstView<float>(x.data(), rows, in), ConstView<float>(w.data(), out, in), rows, out},
+                {true, false, ConstView<float>(dy.data(), rows, out), ConstView<float>(x.data(), rows, in), out, in},
+                {false, false, ConstView<float>(dy.data(), rows, out), ConstView<float>(w.data(), out, in), rows, in}};
+            for (const Product& p : products) {
+                for (const float beta : {0.0f, 1.0f}) {
+                    std::vector<float> c_fast = random_floats(p.m * p.n, rng), c_loop = c_fast;
+                    fast.gemm(p.ta, p.tb, 1.0f, p.a, p.b, beta, View<float>(c_fast.data(), p.m, p.n));
+                    loop.gemm(p.ta, p.tb, 1.0f, p.a, p.b, beta, View<float>(c_loop.data(), p.m, p.n));
+                    INFO(rows, " rows, linear(", in, ",", out, ")", p.ta ? " A^T" : "", p.tb ? " B^T" : "", " beta ",
+                         beta);
+                    for (std::size_t i = 0; i < c_fast.size(); ++i) {
+                        REQUIRE(c_fast[i] == doctest::Approx(c_loop[i]).epsilon(1e-5).scale(1.0));
+                    }
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,44 @@
+// vecnn's own GEMM kernel for toy-sized products (a 2-16-16-2 network's
+// layers): register-blocked xsimd code, inlined in one call, with no
+// library dispatch, JIT cache lookup or operand packing beyond a small
+// per-thread copy of op(B). At these sizes a GEMM call to OpenBLAS or libxsmm
+// costs more than its arithmetic (0.2-0.6 us for 1-16 K multiply-adds,
+// measured by vecnn_gemm_grid); this kernel does the same work in a few
+// dozen nanoseconds.
+#pragma once
+
+#include <cstddef>
+
+namespace vecnn {
+
+// Whether the kernel takes C (m, n) = alpha op(A) op(B) + beta C: alpha 1
+// and beta 0 or 1 (what training asks; libxsmm's rule too), C at most
+// small_gemm_max_columns() wide, an inner size of at most 256, and at most
+// small_gemm_max_work() multiply-adds; C of 1-3 columns with A transposed
+// only when m is 4 to small_gemm_max_columns() (it computes C^T then),
+// without only when k is at least a quarter of small_gemm_max_columns() (one
+// SIMD width: dot products).
+// Shape only: the caller decides whether another library takes precedence.
+template <class T>
+bool small_gemm_fits(bool transpose_a, std::size_t m, std::size_t n, std::size_t k, T alpha, T beta);
+
+// The largest m * n * k the kernel takes (measured: small_gemm.cpp).
+std::size_t small_gemm_max_work();
+// The widest C it takes: four SIMD widths of T (32 floats with AVX2).
+template <class T>
+std::size_t small_gemm_max_columns();
+// The widest C it computes in one pass over A: two SIMD widths (a 6 x 16
+// tile of floats with AVX2). Wider C takes two passes, and was 1.1-1.3x
+// slower than libxsmm's kernels at 32 columns (0.8-1.1x at 8-16).
+template <class T>
+std::size_t small_gemm_one_pass_columns();
+
+// C (m, n) = op(A) op(B) + beta C, beta 0 or 1, row-major with leading
+// dimensions (the stored column counts), op = transpose when the flag is
+// set; beta = 0 never reads C. Only for shapes small_gemm_fits() accepts
+// (asserted).
+template <class T>
+void small_gemm(bool transpose_a, bool transpose_b, int m, int n, int k, const T* a, int lda, const T* b, int ldb,
+                T beta, T* c, int ldc);
+
+}  // namespace vecnn
