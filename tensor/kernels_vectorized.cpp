@@ -154,16 +154,15 @@ bool libxsmm_takes(bool, bool, std::size_t, std::size_t, std::size_t, double, do
 }
 
 // Whether vecnn's own kernel for toy products takes this one: where its
-// shape fits and libxsmm does not take every shape (on AVX-512 CPUs it
-// does, and was measured there; this kernel was measured on AVX2 only);
-// C wider than one pass of the kernel only where libxsmm would not take it
-// (there libxsmm's kernels were 1.1-1.3x faster; OpenBLAS 1.5x slower).
+// shape fits and libxsmm would not take the product. libxsmm first: over a
+// grid of Linear shapes (vecnn_gemm_grid, Zen 3) the kernel took 1.04x
+// libxsmm's time on 4-16 columns, 1.09-1.14x on TN products, and 0.42x on
+// 1-3 columns, which libxsmm takes on AVX-512 CPUs only (there measured
+// faster than OpenBLAS; this kernel was not measured on AVX-512).
 bool small_kernel_takes(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
                         float beta) {
     return small_gemm_fits(transpose_a, m, n, k, alpha, beta) &&
-           !libxsmm_takes_sgemm(transpose_a, transpose_b, alpha, beta) &&
-           (n <= small_gemm_one_pass_columns<float>() ||
-            !libxsmm_takes_sgemm(transpose_a, transpose_b, m, n, k, alpha, beta));
+           !libxsmm_takes_sgemm(transpose_a, transpose_b, m, n, k, alpha, beta);
 }
 bool small_kernel_takes(bool transpose_a, bool, std::size_t m, std::size_t n, std::size_t k, double alpha,
                         double beta) {

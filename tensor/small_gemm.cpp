@@ -211,11 +211,6 @@ std::size_t small_gemm_max_columns() {
 }
 
 template <class T>
-std::size_t small_gemm_one_pass_columns() {
-    return kPanelBatches * Batch<T>::size;
-}
-
-template <class T>
 bool small_gemm_fits(bool transpose_a, std::size_t m, std::size_t n, std::size_t k, T alpha, T beta) {
     const std::size_t widest = small_gemm_max_columns<T>();
     if (alpha != T(1) || (beta != T(0) && beta != T(1))) return false;
@@ -301,8 +296,6 @@ template bool small_gemm_fits<float>(bool, std::size_t, std::size_t, std::size_t
 template bool small_gemm_fits<double>(bool, std::size_t, std::size_t, std::size_t, double, double);
 template std::size_t small_gemm_max_columns<float>();
 template std::size_t small_gemm_max_columns<double>();
-template std::size_t small_gemm_one_pass_columns<float>();
-template std::size_t small_gemm_one_pass_columns<double>();
 template void small_gemm<float>(bool, bool, int, int, int, const float*, int, const float*, int, float, float*, int);
 template void small_gemm<double>(bool, bool, int, int, int, const double*, int, const double*, int, double, double*,
                                  int);

@@ -27,11 +27,6 @@ std::size_t small_gemm_max_work();
 // The widest C it takes: four SIMD widths of T (32 floats with AVX2).
 template <class T>
 std::size_t small_gemm_max_columns();
-// The widest C it computes in one pass over A: two SIMD widths (a 6 x 16
-// tile of floats with AVX2). Wider C takes two passes, and was 1.1-1.3x
-// slower than libxsmm's kernels at 32 columns (0.8-1.1x at 8-16).
-template <class T>
-std::size_t small_gemm_one_pass_columns();
 
 // C (m, n) = op(A) op(B) + beta C, beta 0 or 1, row-major with leading
 // dimensions (the stored column counts), op = transpose when the flag is
