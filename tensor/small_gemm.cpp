@@ -171,19 +171,6 @@ void dot_columns(int m, int k, const T* a, int lda, const T* columns, int ld_col
     }
 }
 
-// out (cols, rows; ld_out) = in (rows, cols; ld_in)^T: floats by
-// tensor/transpose.hpp's SIMD tiles (a strided element-by-element copy of a
-// 16 x 16 weight cost ~1.5 cycles an element, as much as half the product).
-void transposed_copy(const float* in, int rows, int cols, int ld_in, float* out, int ld_out) {
-    transpose(in, rows, cols, ld_in, out, ld_out, false);
-}
-void transposed_copy(const double* in, int rows, int cols, int ld_in, double* out, int ld_out) {
-    for (int i = 0; i < rows; ++i) {
-        for (int j = 0; j < cols; ++j)
-            out[static_cast<std::size_t>(j) * ld_out + i] = in[static_cast<std::size_t>(i) * ld_in + j];
-    }
-}
-
 // C with 1-3 columns by dot products (see above).
 template <class T>
 void by_dots(int n, int m, int k, const T* a, int lda, const T* columns, int ld_columns, T beta, T* c, int ldc) {
@@ -251,10 +238,7 @@ void small_gemm(bool transpose_a, bool transpose_b, int m, int n, int k, const T
             return;
         }
         T* columns = detail::thread_buffer<T, 4>(static_cast<std::size_t>(kMinColumns) * kMaxInner);
-        for (int j = 0; j < n; ++j) {
-            for (int p = 0; p < k; ++p)
-                columns[static_cast<std::size_t>(j) * k + p] = b[static_cast<std::size_t>(p) * ldb + j];
-        }
+        transpose(b, k, n, ldb, columns, k, false);  // op(B)'s columns as rows
         by_dots(n, m, k, a, lda, columns, k, beta, c, ldc);
         return;
     }
@@ -274,7 +258,9 @@ void small_gemm(bool transpose_a, bool transpose_b, int m, int n, int k, const T
             for (int j = n; j < padded; ++j) row[j] = T(0);
         }
         if (transpose_b) {  // B's row j is column j of op(B)
-            transposed_copy(b, n, k, ldb, copy, padded);
+            // tensor/transpose.hpp's SIMD tiles for floats: a strided element-by-element
+            // copy of a 16 x 16 weight cost ~1.5 cycles an element, half the product.
+            transpose(b, n, k, ldb, copy, padded, false);
         } else {
             for (int p = 0; p < k; ++p) {
                 const T* row = b + static_cast<std::size_t>(p) * ldb;

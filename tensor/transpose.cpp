@@ -118,17 +118,19 @@ void transpose_tiled(const Word* in, int rows, int cols, int ld_in, Word* out, i
 
 template <class Word>
 void transpose_any(const Word* in, int rows, int cols, int ld_in, Word* out, int ld_out, bool accumulate) {
-    if (cpu_has_avx512f()) {
-        transpose_tiled<kTile>(in, rows, cols, ld_in, out, ld_out, accumulate, &transpose_tile<Word>);
-    } else if (cpu_has_avx2()) {
-        transpose_tiled<8>(in, rows, cols, ld_in, out, ld_out, accumulate, &transpose_tile8<Word>);
-    } else {
-        // Tiles of the plain loop, so that each stays in L1.
-        for (int i0 = 0; i0 < rows; i0 += kTile) {
-            for (int j0 = 0; j0 < cols; j0 += kTile) {
-                transpose_elements(in, i0, i0 + kTile < rows ? i0 + kTile : rows, j0,
-                                   j0 + kTile < cols ? j0 + kTile : cols, ld_in, out, ld_out, accumulate);
-            }
+    if constexpr (sizeof(Word) == sizeof(float)) {  // the SIMD tiles move 32-bit words
+        if (cpu_has_avx512f()) {
+            return transpose_tiled<kTile>(in, rows, cols, ld_in, out, ld_out, accumulate, &transpose_tile<Word>);
+        }
+        if (cpu_has_avx2()) {
+            return transpose_tiled<8>(in, rows, cols, ld_in, out, ld_out, accumulate, &transpose_tile8<Word>);
+        }
+    }
+    // Tiles of the plain loop, so that each stays in L1.
+    for (int i0 = 0; i0 < rows; i0 += kTile) {
+        for (int j0 = 0; j0 < cols; j0 += kTile) {
+            transpose_elements(in, i0, i0 + kTile < rows ? i0 + kTile : rows, j0, j0 + kTile < cols ? j0 + kTile : cols,
+                               ld_in, out, ld_out, accumulate);
         }
     }
 }
@@ -136,6 +138,10 @@ void transpose_any(const Word* in, int rows, int cols, int ld_in, Word* out, int
 }  // namespace
 
 void transpose(const float* in, int rows, int cols, int ld_in, float* out, int ld_out, bool accumulate) {
+    transpose_any(in, rows, cols, ld_in, out, ld_out, accumulate);
+}
+
+void transpose(const double* in, int rows, int cols, int ld_in, double* out, int ld_out, bool accumulate) {
     transpose_any(in, rows, cols, ld_in, out, ld_out, accumulate);
 }
 

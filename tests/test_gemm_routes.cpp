@@ -10,6 +10,7 @@
 #include <limits>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "vecnn/tensor/cpu_features.hpp"
@@ -34,23 +35,28 @@ std::vector<float> random_floats(std::size_t n, Rng& rng) {
 
 }  // namespace
 
-TEST_CASE("transpose: every element lands at its mirror, with and without accumulating, tiles and edges") {
-    if (!cpu_has_avx512f()) {
+TEST_CASE_TEMPLATE("transpose: every element lands at its mirror, with and without accumulating, tiles and edges", T,
+                   float, double) {
+    if (std::is_same_v<T, float> && !cpu_has_avx512f()) {
         MESSAGE((cpu_has_avx2() ? "this CPU has no AVX-512F: its AVX2 8 x 8 tiles transpose here, not the AVX-512 code"
                                 : "this CPU has neither AVX-512F nor AVX2: the tiled loop transposes here"));
     }
     Rng rng(3);
+    auto random_values = [&](std::size_t n) {
+        const std::vector<float> v = random_floats(n, rng);
+        return std::vector<T>(v.begin(), v.end());
+    };
     for (int rows : {1, 5, 16, 17, 33, 64, 100}) {
         for (int cols : {1, 3, 16, 31, 48, 784}) {
             for (bool accumulate : {false, true}) {
                 const int ld_in = cols + 3, ld_out = rows + 5;  // padding that must stay untouched
-                const std::vector<float> in = random_floats(static_cast<std::size_t>(rows) * ld_in, rng);
-                std::vector<float> out = random_floats(static_cast<std::size_t>(cols) * ld_out, rng);
-                std::vector<float> expected = out;
+                const std::vector<T> in = random_values(static_cast<std::size_t>(rows) * ld_in);
+                std::vector<T> out = random_values(static_cast<std::size_t>(cols) * ld_out);
+                std::vector<T> expected = out;
                 for (int i = 0; i < rows; ++i) {
                     for (int j = 0; j < cols; ++j) {
-                        const float v = in[static_cast<std::size_t>(i) * ld_in + j];
-                        float& e = expected[static_cast<std::size_t>(j) * ld_out + i];
+                        const T v = in[static_cast<std::size_t>(i) * ld_in + j];
+                        T& e = expected[static_cast<std::size_t>(j) * ld_out + i];
                         e = accumulate ? e + v : v;
                     }
                 }
