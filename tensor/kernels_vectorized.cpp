@@ -153,44 +153,27 @@ bool libxsmm_takes(bool, bool, std::size_t, std::size_t, std::size_t, double, do
     return false;
 }
 
-// Whether vecnn's own kernel for toy products takes this one: where its
-// shape fits and libxsmm would not take the product. libxsmm first: over a
-// grid of Linear shapes (vecnn_gemm_grid, Zen 3) the kernel took 1.04x
-// libxsmm's time on 4-16 columns, 1.09-1.14x on TN products, and 0.42x on
-// 1-3 columns, which libxsmm takes on AVX-512 CPUs only (there measured
-// faster than OpenBLAS; this kernel was not measured on AVX-512).
-bool small_kernel_takes(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
-                        float beta) {
-    return small_gemm_fits(transpose_a, m, n, k, alpha, beta) &&
-           !libxsmm_takes_sgemm(transpose_a, transpose_b, m, n, k, alpha, beta);
-}
-bool small_kernel_takes(bool transpose_a, bool, std::size_t m, std::size_t n, std::size_t k, double alpha,
-                        double beta) {
-    return small_gemm_fits(transpose_a, m, n, k, alpha, beta);
-}
-
-// Whether libxsmm takes this product without a transpose first: its kernel
-// then beats gemv row by row even for a few rows (a 4x32x16 weight
-// gradient: one call instead of four).
-template <class T>
-bool jit_kernel_reads_in_place(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, T alpha,
-                               T beta) {
-    return !transpose_b && libxsmm_takes(transpose_a, transpose_b, m, n, k, alpha, beta);
-}
-
 // The cheapest route for the shape (gemm_route.hpp): a plain loop for an
 // inner size of 1, vecnn's own kernel for toy products, gemv for few rows or
-// one column, a GEMM library otherwise.
+// one column, a GEMM library otherwise. libxsmm's size rule is asked once.
 template <class T>
 GemmRoute float_route_of(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, T alpha,
                          T beta) {
     if (k == 1) return GemmRoute::outer_product;
-    if (small_kernel_takes(transpose_a, transpose_b, m, n, k, alpha, beta)) return GemmRoute::small_kernel;
-    if (m <= kMaxGemvRows && !jit_kernel_reads_in_place(transpose_a, transpose_b, m, n, k, alpha, beta)) {
-        return GemmRoute::gemv_per_row;
-    }
+    const bool jit = libxsmm_takes(transpose_a, transpose_b, m, n, k, alpha, beta);
+    // vecnn's own kernel where its shape fits and libxsmm would not take the
+    // product. libxsmm first: over a grid of Linear shapes (vecnn_gemm_grid,
+    // Zen 3) the kernel took 1.04x libxsmm's time on 4-16 columns, 1.09-1.14x
+    // on TN products, and 0.42x on 1-3 columns, which libxsmm takes on
+    // AVX-512 CPUs only (there measured faster than OpenBLAS; this kernel was
+    // not measured on AVX-512).
+    if (!jit && small_gemm_fits(transpose_a, m, n, k, alpha, beta)) return GemmRoute::small_kernel;
+    // Where libxsmm reads the operands in place (B not transposed), its
+    // kernel beats gemv row by row even for a few rows (a 4x32x16 weight
+    // gradient: one call instead of four).
+    if (m <= kMaxGemvRows && !(jit && !transpose_b)) return GemmRoute::gemv_per_row;
     if (n == 1) return GemmRoute::gemv_column;
-    if (libxsmm_takes(transpose_a, transpose_b, m, n, k, alpha, beta)) return GemmRoute::libxsmm;
+    if (jit) return GemmRoute::libxsmm;
     if (n <= kMaxGemvColumns && (k >= kGemvColumnsMinInner || m <= kGemvColumnsMaxRowsAtSmallInner)) {
         return GemmRoute::gemv_per_column;
     }
@@ -664,11 +647,30 @@ template <class T>
 T cross_entropy_labels(ConstView<T> logits, const std::int64_t* labels, View<T> probabilities) {
     require_same_shape("cross_entropy", "logits", logits.shape, "probabilities", probabilities.shape);
     detail::check_labels("cross_entropy", labels, logits.shape);
+    // -log softmax(x)[label] = log sum exp(x - max) + max - x[label]. The
+    // logs of a chunk of rows' sums in SIMD batches: one std::log a row was
+    // ~4% of a 2-16-16-2 step (perf, batch 32).
+    using Batch = xsimd::batch<T>;
+    constexpr std::size_t kChunk = 8 * Batch::size;
+    alignas(64) T log_sums[kChunk];
+    T rests[kChunk];  // max - x[label]
+    std::size_t pending = 0;
     T total = 0;
+    auto add_pending = [&] {
+        for (std::size_t i = pending; i < kChunk; ++i) log_sums[i] = T(1);  // log 1, not added
+        for (std::size_t i = 0; i < kChunk; i += Batch::size) {
+            using xsimd::log;
+            log(Batch::load_aligned(log_sums + i)).store_aligned(log_sums + i);
+        }
+        for (std::size_t i = 0; i < pending; ++i) total += log_sums[i] + rests[i];
+        pending = 0;
+    };
     softmax_batch(logits, probabilities, [&](std::size_t r, T sum, T max) {
-        // -log softmax(x)[label] = log sum exp(x - max) + max - x[label]
-        total += std::log(sum) + max - logits(r, static_cast<std::size_t>(labels[r]));
+        log_sums[pending] = sum;
+        rests[pending] = max - logits(r, static_cast<std::size_t>(labels[r]));
+        if (++pending == kChunk) add_pending();
     });
+    if (pending > 0) add_pending();
     return total;
 }
 
