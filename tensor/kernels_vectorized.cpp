@@ -550,36 +550,64 @@ void tanh_backward(ConstView<T> y, ConstView<T> dy, View<T> dx) {
 }
 
 namespace {
-// Softmax of every row of x into y, batch-wide: the row maxima subtracted in
-// one sweep, exp of the whole batch in ONE SIMD expression, then each row
-// normalised. Per-row xtensor expressions cost tens of ns each to set up,
-// which for few classes (10 for MNIST, 2 for the tiny configs) was most of
-// the loss's time. row_done(r, sum of exp, max) gets what log-sum-exp needs.
-template <class T, class RowDone>
-void softmax_batch(ConstView<T> x, View<T> y, RowDone&& row_done) {
+// Rows of a softmax chunk: eight SIMD widths, so that its per-row scalars
+// (maxima, sums, reciprocals, logs) sit in small stack arrays and go through
+// SIMD lanes, not one scalar division or log call a row.
+template <class T>
+constexpr std::size_t kSoftmaxChunk = 8 * xsimd::batch<T>::size;
+
+// Softmax of every row of x into y, a chunk of rows at a time: the row maxima
+// subtracted in one sweep, exp of the chunk in ONE SIMD expression, the row
+// sums' reciprocals in SIMD, then each row scaled. Per-row xtensor
+// expressions cost tens of ns each to set up, which for few classes (10 for
+// MNIST, 2 for the tiny configs) was most of the loss's time.
+// chunk_done(r0, n, sums, maxes) gets what log-sum-exp needs for rows
+// r0 .. r0 + n - 1: sums[i] = sum of exp(x - max) of row r0 + i (aligned, the
+// whole chunk filled: 1 past n), maxes[i] its maximum.
+template <class T, class ChunkDone>
+void softmax_batch(ConstView<T> x, View<T> y, ChunkDone&& chunk_done) {
+    using Batch = xsimd::batch<T>;
+    constexpr std::size_t chunk = kSoftmaxChunk<T>;
     const std::size_t rows = x.rows(), cols = x.cols();
     if (cols == 0) return;
-    auto row_max = [&](std::size_t r) {
-        const T* xr = x.data + r * cols;
-        T m = xr[0];
-        for (std::size_t c = 1; c < cols; ++c) m = xr[c] > m ? xr[c] : m;
-        return m;
-    };
-    for (std::size_t r = 0; r < rows; ++r) {
-        const T m = row_max(r);
-        const T* xr = x.data + r * cols;
-        T* yr = y.data + r * cols;
-        for (std::size_t c = 0; c < cols; ++c) yr[c] = xr[c] - m;
+    alignas(64) T maxes[chunk], sums[chunk], inverses[chunk];
+    for (std::size_t r0 = 0; r0 < rows; r0 += chunk) {
+        const std::size_t n = std::min(chunk, rows - r0);
+        for (std::size_t i = 0; i < n; ++i) {
+            const T* xr = x.data + (r0 + i) * cols;
+            T* yr = y.data + (r0 + i) * cols;
+            T m = xr[0];
+            for (std::size_t c = 1; c < cols; ++c) m = xr[c] > m ? xr[c] : m;
+            maxes[i] = m;
+            for (std::size_t c = 0; c < cols; ++c) yr[c] = xr[c] - m;
+        }
+        auto fy = flat(View<T>(y.data + r0 * cols, n, cols));
+        xt::noalias(fy) = xt::exp(fy);
+        for (std::size_t i = 0; i < n; ++i) {
+            const T* yr = y.data + (r0 + i) * cols;
+            T sum = 0;
+            for (std::size_t c = 0; c < cols; ++c) sum += yr[c];
+            sums[i] = sum;
+        }
+        for (std::size_t i = n; i < chunk; ++i) sums[i] = T(1);
+        for (std::size_t i = 0; i < chunk; i += Batch::size) {
+            (Batch(T(1)) / Batch::load_aligned(sums + i)).store_aligned(inverses + i);
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            T* yr = y.data + (r0 + i) * cols;
+            for (std::size_t c = 0; c < cols; ++c) yr[c] *= inverses[i];
+        }
+        chunk_done(r0, n, sums, maxes);
     }
-    auto fy = flat(y);
-    xt::noalias(fy) = xt::exp(fy);
-    for (std::size_t r = 0; r < rows; ++r) {
-        T* yr = y.data + r * cols;
-        T sum = 0;
-        for (std::size_t c = 0; c < cols; ++c) sum += yr[c];
-        const T inv_sum = T(1) / sum;
-        for (std::size_t c = 0; c < cols; ++c) yr[c] *= inv_sum;
-        row_done(r, sum, row_max(r));
+}
+
+// logs[i] = log(sums[i]) for a whole chunk (sums as softmax_batch leaves them).
+template <class T>
+void log_of_chunk(const T* sums, T* logs) {
+    using Batch = xsimd::batch<T>;
+    for (std::size_t i = 0; i < kSoftmaxChunk<T>; i += Batch::size) {
+        using xsimd::log;
+        log(Batch::load_aligned(sums + i)).store_aligned(logs + i);
     }
 }
 }  // namespace
@@ -587,7 +615,7 @@ void softmax_batch(ConstView<T> x, View<T> y, RowDone&& row_done) {
 template <class T>
 void softmax_forward(ConstView<T> x, View<T> y) {
     require_same_shape("softmax_forward", "input", x.shape, "output", y.shape);
-    softmax_batch(x, y, [](std::size_t, T, T) {});
+    softmax_batch(x, y, [](std::size_t, std::size_t, const T*, const T*) {});
 }
 
 template <class T>
@@ -647,30 +675,17 @@ template <class T>
 T cross_entropy_labels(ConstView<T> logits, const std::int64_t* labels, View<T> probabilities) {
     require_same_shape("cross_entropy", "logits", logits.shape, "probabilities", probabilities.shape);
     detail::check_labels("cross_entropy", labels, logits.shape);
-    // -log softmax(x)[label] = log sum exp(x - max) + max - x[label]. The
-    // logs of a chunk of rows' sums in SIMD batches: one std::log a row was
-    // ~4% of a 2-16-16-2 step (perf, batch 32).
-    using Batch = xsimd::batch<T>;
-    constexpr std::size_t kChunk = 8 * Batch::size;
-    alignas(64) T log_sums[kChunk];
-    T rests[kChunk];  // max - x[label]
-    std::size_t pending = 0;
+    // -log softmax(x)[label] = log sum exp(x - max) + max - x[label], the
+    // logs of a chunk's sums in SIMD (one std::log a row was ~4% of a
+    // 2-16-16-2 step, perf, batch 32).
     T total = 0;
-    auto add_pending = [&] {
-        for (std::size_t i = pending; i < kChunk; ++i) log_sums[i] = T(1);  // log 1, not added
-        for (std::size_t i = 0; i < kChunk; i += Batch::size) {
-            using xsimd::log;
-            log(Batch::load_aligned(log_sums + i)).store_aligned(log_sums + i);
+    softmax_batch(logits, probabilities, [&](std::size_t r0, std::size_t n, const T* sums, const T* maxes) {
+        alignas(64) T logs[kSoftmaxChunk<T>];
+        log_of_chunk(sums, logs);
+        for (std::size_t i = 0; i < n; ++i) {
+            total += logs[i] + (maxes[i] - logits(r0 + i, static_cast<std::size_t>(labels[r0 + i])));
         }
-        for (std::size_t i = 0; i < pending; ++i) total += log_sums[i] + rests[i];
-        pending = 0;
-    };
-    softmax_batch(logits, probabilities, [&](std::size_t r, T sum, T max) {
-        log_sums[pending] = sum;
-        rests[pending] = max - logits(r, static_cast<std::size_t>(labels[r]));
-        if (++pending == kChunk) add_pending();
     });
-    if (pending > 0) add_pending();
     return total;
 }
 
@@ -680,16 +695,20 @@ T cross_entropy_targets(ConstView<T> logits, ConstView<T> targets, View<T> proba
     require_same_shape("cross_entropy", "logits", logits.shape, "probabilities", probabilities.shape);
     T total = 0;
     const std::size_t cols = logits.cols();
-    softmax_batch(logits, probabilities, [&](std::size_t r, T sum, T max) {
-        // -sum_c t_c (x_c - lse) = lse * sum_c t_c - sum_c t_c x_c
-        const T* tr = targets.data + r * cols;
-        const T* xr = logits.data + r * cols;
-        T mass = 0, dot = 0;
-        for (std::size_t c = 0; c < cols; ++c) {
-            mass += tr[c];
-            dot += tr[c] * xr[c];
+    softmax_batch(logits, probabilities, [&](std::size_t r0, std::size_t n, const T* sums, const T* maxes) {
+        alignas(64) T logs[kSoftmaxChunk<T>];
+        log_of_chunk(sums, logs);
+        for (std::size_t i = 0; i < n; ++i) {
+            // -sum_c t_c (x_c - lse) = lse * sum_c t_c - sum_c t_c x_c
+            const T* tr = targets.data + (r0 + i) * cols;
+            const T* xr = logits.data + (r0 + i) * cols;
+            T mass = 0, dot = 0;
+            for (std::size_t c = 0; c < cols; ++c) {
+                mass += tr[c];
+                dot += tr[c] * xr[c];
+            }
+            total += (logs[i] + maxes[i]) * mass - dot;
         }
-        total += (std::log(sum) + max) * mass - dot;
     });
     return total;
 }
