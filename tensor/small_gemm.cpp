@@ -224,13 +224,7 @@ void small_gemm(bool transpose_a, bool transpose_b, int m, int n, int k, const T
             // (transpose_b) or transposed.
             alignas(64) T transposed[kMinColumns * kMaxBatches * lanes];
             small_gemm<T>(!transpose_b, false, n, m, k, b, ldb, a, lda, T(0), transposed, m);
-            for (int r = 0; r < m; ++r) {
-                for (int j = 0; j < n; ++j) {
-                    T& out = c[static_cast<std::size_t>(r) * ldc + j];
-                    const T v = transposed[static_cast<std::size_t>(j) * m + r];
-                    out = beta == T(0) ? v : out + v;
-                }
-            }
+            transpose(transposed, n, m, m, c, ldc, beta != T(0));
             return;
         }
         if (transpose_b) {  // B's rows are op(B)'s columns
