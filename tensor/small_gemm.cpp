@@ -127,10 +127,25 @@ void by_panels(int m, int n, int k, const T* a, int row_step, int inner_step, co
     }
 }
 
+// sums[t] = the sum of acc[t]'s lanes, t < count. xsimd::haddp does all at
+// once, but Debian's xsimd 8.1 returns 16-lane (AVX-512) float sums in a
+// permuted order (measured: lanes 2-3 held the sums of acc[4] and acc[5]);
+// there each used batch is reduced alone. Its 8-lane sums (AVX2 floats,
+// AVX-512 doubles) are in order.
+template <class T>
+void sums_of(const Batch<T>* acc, int count, T* sums) {
+    if constexpr (Batch<T>::size > 8) {
+        for (int t = 0; t < count; ++t) sums[t] = xsimd::hadd(acc[t]);
+    } else {
+        (void)count;
+        xsimd::haddp(acc).store_aligned(sums);
+    }
+}
+
 // N = 1-3 columns of C, op(A) not transposed: C (r, j) is the dot product
 // of row r of A and column j of op(B) (`columns`: N rows of k, `ld_columns`
 // apart), both contiguous. SIMD along k, a group of rows at a time whose
-// N x rows dot products fill one SIMD width, summed by one xsimd::haddp.
+// N x rows dot products fill one SIMD width, summed together (sums_of).
 // A last group with fewer rows reads the group's first row again in their
 // place and writes nothing of them.
 template <class T, int N>
@@ -158,7 +173,7 @@ void dot_columns(int m, int k, const T* a, int lda, const T* columns, int ld_col
             }
         }
         alignas(64) T sums[lanes];
-        xsimd::haddp(acc).store_aligned(sums);
+        sums_of(acc, group * N, sums);
         for (int g = 0; g < rows; ++g) {
             for (int j = 0; j < N; ++j) {
                 T v = sums[g * N + j];

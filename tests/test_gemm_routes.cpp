@@ -270,7 +270,8 @@ TEST_CASE_TEMPLATE("a GEMM split over two threads by columns equals the product,
                                 wrong += !(std::abs(static_cast<double>(c(i, j)) - sum) <= 1e-5 * scale);
                             }
                         }
-                        INFO(m, "x", n, "x", k, ta ? " A^T" : "", tb ? " B^T" : "", " beta ", double(beta));
+                        INFO(m, "x", n, "x", k, std::string(ta ? " A^T" : ""), std::string(tb ? " B^T" : ""), " beta ",
+                             double(beta));
                         CHECK(wrong == 0);
                     }
                 }
@@ -338,7 +339,8 @@ TEST_CASE_TEMPLATE("the small kernel equals a float64 product on every width, ro
                             small_gemm<T>(ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
                                           a.data(), static_cast<int>(lda), b.data(), static_cast<int>(ldb), beta,
                                           c.data(), static_cast<int>(ldc));
-                            INFO(m, "x", n, "x", k, ta ? " A^T" : "", tb ? " B^T" : "", " beta ", beta);
+                            INFO(m, "x", n, "x", k, std::string(ta ? " A^T" : ""), std::string(tb ? " B^T" : ""),
+                                 " beta ", beta);
                             bool right = true;
                             for (std::size_t i = 0; i < m; ++i) {
                                 for (std::size_t j = 0; j < ldc; ++j) {
@@ -402,8 +404,8 @@ TEST_CASE("a toy network's products through the engine's small-kernel route equa
                     std::vector<float> c_fast = random_floats(p.m * p.n, rng), c_loop = c_fast;
                     fast.gemm(p.ta, p.tb, 1.0f, p.a, p.b, beta, View<float>(c_fast.data(), p.m, p.n));
                     loop.gemm(p.ta, p.tb, 1.0f, p.a, p.b, beta, View<float>(c_loop.data(), p.m, p.n));
-                    INFO(rows, " rows, linear(", in, ",", out, ")", p.ta ? " A^T" : "", p.tb ? " B^T" : "", " beta ",
-                         beta);
+                    INFO(rows, " rows, linear(", in, ",", out, ")", std::string(p.ta ? " A^T" : ""),
+                         std::string(p.tb ? " B^T" : ""), " beta ", beta);
                     for (std::size_t i = 0; i < c_fast.size(); ++i) {
                         REQUIRE(c_fast[i] == doctest::Approx(c_loop[i]).epsilon(1e-5).scale(1.0));
                     }
