@@ -40,13 +40,24 @@ inline std::uint16_t bfloat16_bits(float x) {
     u += 0x7fffu + ((u >> 16) & 1u);
     return static_cast<std::uint16_t>(u >> 16);
 }
-// bfloat16_bits of x[0], ..., x[n-1] into out; 16 at a time with AVX-512
-// where the CPU has AVX512BW (the same integer steps, so the same bits).
-void bfloat16_bits_of_row(const float* x, std::uint16_t* out, std::size_t n);
+// The code that turns rows into bfloat16 bits, all giving the same bits:
+// scalar; AVX-512 integer steps, 16 lanes at a time (AVX512BW); AVX512-BF16's
+// conversion instructions (which read a denormal input as zero, so a vector
+// holding one is redone with the integer steps).
+enum class Bf16Packing { scalar, avx512bw, avx512bf16 };
+
+// The fastest packing the running CPU has; the functions below use it.
+Bf16Packing best_bf16_packing();
+// Whether the running CPU can run that packing (the tests try each one).
+bool bf16_packing_runs_here(Bf16Packing packing);
+
+// bfloat16_bits of x[0], ..., x[n-1] into out.
+void bfloat16_bits_of_row(const float* x, std::uint16_t* out, std::size_t n, Bf16Packing packing = best_bf16_packing());
 
 // out[j] = the bits of even[j] in the low half, of odd[j] (0 when odd is null)
 // in the high half: two rows as bfloat16 pairs in 32-bit words (VNNI order).
-void bfloat16_pairs_of_rows(const float* even, const float* odd, std::uint32_t* out, std::size_t n);
+void bfloat16_pairs_of_rows(const float* even, const float* odd, std::uint32_t* out, std::size_t n,
+                            Bf16Packing packing = best_bf16_packing());
 
 // out[i] = x[i] rounded to bfloat16 (bfloat16_bits), as a float; SIMD
 // lanes on every CPU. x and out may be the same array.

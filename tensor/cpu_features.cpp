@@ -17,4 +17,10 @@ bool cpu_has_avx512bw() {
     return has;
 }
 
+bool cpu_has_avx512bf16() {
+    static const bool has = cpu_has_avx512bw() && __builtin_cpu_supports("avx512vl") != 0 &&
+                            __builtin_cpu_supports("avx512dq") != 0 && __builtin_cpu_supports("avx512bf16") != 0;
+    return has;
+}
+
 }  // namespace vecnn

@@ -7,6 +7,7 @@ namespace vecnn {
 
 bool cpu_has_avx2();
 bool cpu_has_avx512f();
-bool cpu_has_avx512bw();  // AVX512BW (16-bit lanes) with AVX512F
+bool cpu_has_avx512bw();    // AVX512BW (16-bit lanes) with AVX512F
+bool cpu_has_avx512bf16();  // AVX512-BF16 (float32 to bfloat16 conversions, bf16 dot products) with BW, VL, DQ
 
 }  // namespace vecnn

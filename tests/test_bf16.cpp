@@ -8,7 +8,9 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "vecnn/nn/layer_check.hpp"
@@ -70,11 +72,20 @@ TEST_CASE("bfloat16 rounding: the bit trick and the arithmetic reference agree, 
 }
 
 TEST_CASE(
-    "bfloat16 rows, rounded rows and VNNI pairs: the vectorized code gives the scalar bits, tails and specials too") {
-    if (!cpu_has_avx512bw()) {
-        MESSAGE(
-            "this CPU has no AVX512BW: the AVX-512 row and pair packing is not exercised here (the scalar code "
-            "runs); the SIMD rounding of bfloat16_round_row is");
+    "bfloat16 rows, rounded rows and VNNI pairs: every packing the CPU has gives the scalar bits, tails, denormals and "
+    "specials too") {
+    std::vector<Bf16Packing> packings;
+    for (const auto& [packing, name] :
+         {std::pair{Bf16Packing::scalar, "scalar"}, std::pair{Bf16Packing::avx512bw, "AVX512BW integer steps"},
+          std::pair{Bf16Packing::avx512bf16, "AVX512-BF16 conversions"}}) {
+        if (bf16_packing_runs_here(packing)) {
+            packings.push_back(packing);
+        } else {
+            MESSAGE("this CPU cannot run the " << name << " packing: not exercised here");
+            std::vector<std::uint16_t> out(1);
+            const float one = 1.0f;
+            CHECK_THROWS_AS(bfloat16_bits_of_row(&one, out.data(), 1, packing), std::invalid_argument);
+        }
     }
     Rng rng(9);
     std::vector<float> even, odd;
@@ -84,32 +95,42 @@ TEST_CASE(
                 static_cast<std::uint32_t>(rng.below(1u << 16)) << 16 | static_cast<std::uint32_t>(rng.below(1u << 16));
             if (i % 7 == 0) u = (u & 0xffff0000u) | 0x8000u;  // an exact tie
             if (i % 11 == 0) u |= 0x7f800000u;                // inf or NaN (also with the payload in the low half)
+            if (i % 13 == 0) u &= 0x807fffffu;                // a denormal (or zero), which rounds as any other value
             float x;
             std::memcpy(&x, &u, sizeof x);
             v->push_back(x);
         }
     }
-    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{17},
-                          std::size_t{33}, even.size()}) {
-        std::vector<std::uint16_t> row(n + 1, 0xabcd);
-        bfloat16_bits_of_row(even.data(), row.data(), n);
+    for (const Bf16Packing packing : packings) {
+        for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{17},
+                              std::size_t{33}, even.size()}) {
+            std::vector<std::uint16_t> row(n + 1, 0xabcd);
+            bfloat16_bits_of_row(even.data(), row.data(), n, packing);
+            std::vector<std::uint32_t> pairs(n + 1, 0xabcdabcdu), singles(n + 1, 0xabcdabcdu);
+            bfloat16_pairs_of_rows(even.data(), odd.data(), pairs.data(), n, packing);
+            bfloat16_pairs_of_rows(even.data(), nullptr, singles.data(), n, packing);
+            std::size_t wrong = 0;
+            for (std::size_t i = 0; i < n; ++i) {
+                const std::uint32_t e = bfloat16_bits(even[i]), o = bfloat16_bits(odd[i]);
+                wrong += row[i] != e || pairs[i] != (e | o << 16) || singles[i] != e;
+            }
+            CHECK_MESSAGE(wrong == 0, "packing " << static_cast<int>(packing) << ", n = " << n);
+            CHECK(row[n] == 0xabcd);  // nothing written past the end
+            CHECK(pairs[n] == 0xabcdabcdu);
+            CHECK(singles[n] == 0xabcdabcdu);
+        }
+    }
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{17}, even.size()}) {
         std::vector<float> rounded(n + 1, 7.0f), in_place(even.begin(), even.begin() + static_cast<std::ptrdiff_t>(n));
         bfloat16_round_row(even.data(), rounded.data(), n);
         bfloat16_round_row(in_place.data(), in_place.data(), n);
-        std::vector<std::uint32_t> pairs(n + 1, 0xabcdabcdu), singles(n + 1, 0xabcdabcdu);
-        bfloat16_pairs_of_rows(even.data(), odd.data(), pairs.data(), n);
-        bfloat16_pairs_of_rows(even.data(), nullptr, singles.data(), n);
         std::size_t wrong = 0;
         for (std::size_t i = 0; i < n; ++i) {
-            const std::uint32_t e = bfloat16_bits(even[i]), o = bfloat16_bits(odd[i]);
-            wrong += row[i] != e || pairs[i] != (e | o << 16) || singles[i] != e;
+            const std::uint32_t e = bfloat16_bits(even[i]);
             wrong += bits_of(rounded[i]) != e << 16 || bits_of(in_place[i]) != e << 16;
         }
-        CHECK_MESSAGE(wrong == 0, "n = " << n);
-        CHECK(row[n] == 0xabcd);  // nothing written past the end
+        CHECK_MESSAGE(wrong == 0, "bfloat16_round_row, n = " << n);
         CHECK(rounded[n] == 7.0f);
-        CHECK(pairs[n] == 0xabcdabcdu);
-        CHECK(singles[n] == 0xabcdabcdu);
     }
 }
 
@@ -170,7 +191,8 @@ TEST_CASE("bf16 GEMMs: both engines give the product of the rounded operands, an
                             unrounded_gap = std::max(unrounded_gap, std::fabs(plain - exact));
                         }
                     }
-                    INFO(cs.m, "x", cs.n, "x", cs.k, ta ? " A^T" : "", tb ? " B^T" : "", " beta ", beta);
+                    INFO(cs.m, "x", cs.n, "x", cs.k, std::string(ta ? " A^T" : ""), std::string(tb ? " B^T" : ""),
+                         " beta ", beta);
                     CHECK(worst <= 1.0);
                     CHECK(unrounded_gap > 1e-4);  // the rounding is applied: float32 operands would not give this
                 }
