@@ -135,7 +135,15 @@ void by_panels(int m, int n, int k, const T* a, int row_step, int inner_step, co
 template <class T>
 void sums_of(const Batch<T>* acc, int count, T* sums) {
     if constexpr (Batch<T>::size > 8) {
-        for (int t = 0; t < count; ++t) sums[t] = xsimd::hadd(acc[t]);
+        // Through memory: xsimd::hadd's AVX-512 path trips GCC 12's
+        // -Wuninitialized (a false positive in its intrinsics headers).
+        alignas(64) T lane[Batch<T>::size];
+        for (int t = 0; t < count; ++t) {
+            acc[t].store_aligned(lane);
+            T total = 0;
+            for (const T v : lane) total += v;
+            sums[t] = total;
+        }
     } else {
         (void)count;
         xsimd::haddp(acc).store_aligned(sums);

@@ -296,6 +296,51 @@ TEST_CASE_TEMPLATE("softmax and cross-entropy kernels stay finite and exact for 
     }
 }
 
+TEST_CASE_TEMPLATE(
+    "softmax and cross-entropy: the engines agree past one chunk of rows, on few and many classes, NaN and inf rows "
+    "too",
+    T, float, double) {
+    // The vectorized softmax runs chunks of 8 SIMD widths of rows (up to 128),
+    // across rows for up to 10 classes and along rows above: these shapes
+    // cross both boundaries, which the agreement test's 64 rows do not.
+    Rng rng(41);
+    const Kernels<T>& loop = loop_kernels<T>();
+    const Kernels<T>& vec = vectorized_kernels<T>();
+    for (const std::size_t rows : {1, 7, 16, 33, 129, 300}) {
+        for (const std::size_t cols : {1, 2, 3, 4, 10, 11, 17}) {
+            CAPTURE(rows);
+            CAPTURE(cols);
+            Matrix<T> x = random_matrix<T>(rows, cols, rng, -5, 5);
+            std::vector<std::int64_t> labels(rows);
+            for (auto& l : labels) l = static_cast<std::int64_t>(rng.below(cols));
+            Matrix<T> p_loop = Matrix<T>::from_shape({rows, cols}), p_vec = Matrix<T>::from_shape({rows, cols});
+            const T loss_loop = loop.cross_entropy_labels(x, labels.data(), p_loop);
+            const T loss_vec = vec.cross_entropy_labels(x, labels.data(), p_vec);
+            const double tol = vecnn::test::kFloatUlps * static_cast<double>(std::numeric_limits<T>::epsilon()) *
+                               std::sqrt(static_cast<double>(rows * cols));
+            CHECK(std::abs(static_cast<double>(loss_vec - loss_loop)) <=
+                  tol * std::abs(static_cast<double>(loss_loop)));
+            VECNN_CHECK_CLOSE(p_vec, p_loop, tol);
+            if (rows < 7) continue;
+            // A NaN logit makes its row NaN, an infinite one too (inf - inf), in both engines alike.
+            x(3, 0) = std::numeric_limits<T>::quiet_NaN();
+            x(5, cols - 1) = std::numeric_limits<T>::infinity();
+            loop.softmax_forward(x, p_loop);
+            vec.softmax_forward(x, p_vec);
+            std::size_t mismatched = 0;
+            for (std::size_t r = 0; r < rows; ++r) {
+                for (std::size_t c = 0; c < cols; ++c) {
+                    const T a = p_vec(r, c), b = p_loop(r, c);
+                    const bool same = std::isnan(b) ? std::isnan(a) : std::abs(static_cast<double>(a - b)) <= tol;
+                    mismatched += !same;
+                }
+            }
+            CHECK(mismatched == 0);
+            CHECK(std::isnan(p_vec(3, cols - 1)));
+        }
+    }
+}
+
 TEST_CASE_TEMPLATE("sigmoid kernel: exactly 1 and 0 at +-1000, finite everywhere", T, float, double) {
     for (const auto& k : both_engines<T>()) {
         INFO("engine: " << to_string(k.engine));
