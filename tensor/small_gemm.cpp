@@ -1,7 +1,10 @@
 #include "vecnn/tensor/small_gemm.hpp"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cassert>
+#include <type_traits>
 #include <xsimd/xsimd.hpp>
 
 #include "vecnn/tensor/thread_buffer.hpp"
@@ -129,25 +132,32 @@ void by_panels(int m, int n, int k, const T* a, int row_step, int inner_step, co
 
 // sums[t] = the sum of acc[t]'s lanes, t < count. xsimd::haddp does all at
 // once, but Debian's xsimd 8.1 returns 16-lane (AVX-512) float sums in a
-// permuted order (measured: lanes 2-3 held the sums of acc[4] and acc[5]);
-// there each used batch is reduced alone. Its 8-lane sums (AVX2 floats,
-// AVX-512 doubles) are in order.
+// permuted order (measured: lanes 2-3 held the sums of acc[4] and acc[5]).
+// Its 8-lane sums (AVX2 floats, AVX-512 doubles) are in order: a 16-lane
+// batch is folded to 8 lanes (its two halves added) and summed by those.
 template <class T>
 void sums_of(const Batch<T>* acc, int count, T* sums) {
-    if constexpr (Batch<T>::size > 8) {
-        // Through memory: xsimd::hadd's AVX-512 path trips GCC 12's
-        // -Wuninitialized (a false positive in its intrinsics headers).
-        alignas(64) T lane[Batch<T>::size];
-        for (int t = 0; t < count; ++t) {
-            acc[t].store_aligned(lane);
-            T total = 0;
-            for (const T v : lane) total += v;
-            sums[t] = total;
+#if XSIMD_WITH_AVX512F
+    if constexpr (std::is_same_v<T, float> && Batch<T>::size == 16) {
+        using Half = xsimd::batch<T, xsimd::avx2>;
+        Half halves[8];
+        for (int g = 0; g < count; g += 8) {
+            for (int t = 0; t < 8; ++t) {
+                // The masked extracts: GCC 12 warns on the plain ones' undefined
+                // pass-through (a false positive in its headers).
+                const __m512d v = _mm512_castps_pd(acc[g + t]);
+                const __m256 low = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xff, v, 0));
+                const __m256 high = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xff, v, 1));
+                halves[t] = Half(_mm256_add_ps(low, high));
+            }
+            xsimd::haddp(halves).store_unaligned(sums + g);
         }
-    } else {
-        (void)count;
-        xsimd::haddp(acc).store_aligned(sums);
+        return;
     }
+#endif
+    static_assert(Batch<T>::size <= 8 || std::is_same_v<T, float>, "a batch wider than 8 lanes needs the fold above");
+    (void)count;
+    xsimd::haddp(acc).store_aligned(sums);
 }
 
 // N = 1-3 columns of C, op(A) not transposed: C (r, j) is the dot product
