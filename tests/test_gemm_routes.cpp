@@ -98,10 +98,12 @@ TEST_CASE("libxsmm_sgemm equals a float64 product on every route of the driver")
         int m, n, k;
     };
     // Whole kernels and blocked ones (operands over 1 MB), ragged edges of
-    // the 64 x 256 x 256 blocks, and NT products where the driver transposes
-    // B (n k small) or A and the result (m small against n).
+    // the 64 x 256 x 256 blocks, NT products where the driver transposes
+    // B (n k small) or A and the result (m small against n), and TN products
+    // of 1-4 columns that an AVX-512 CPU runs as C^T (whole and in blocks).
     const Case cases[] = {{1, 1, 1},      {3, 5, 7},       {17, 33, 9},     {64, 256, 784}, {64, 10, 256},
-                          {256, 784, 64}, {300, 700, 300}, {40, 1030, 600}, {130, 17, 513}};
+                          {256, 784, 64}, {300, 700, 300}, {40, 1030, 600}, {130, 17, 513}, {16, 2, 32},
+                          {20, 1, 40},    {300, 3, 70},    {784, 4, 256},   {2000, 4, 300}};
     Rng rng(11);
     for (const Case& c : cases) {
         for (int route = 0; route < 3; ++route) {
