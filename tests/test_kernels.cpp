@@ -554,9 +554,10 @@ TEST_CASE_TEMPLATE("loop and vectorized agree on every kernel of the list, all f
     // its gemv per column (at K 64, or at K 9 up to 128 rows: 200 rows at
     // K 9 go to the BLAS gemm), K = 1 its outer-product loop; 11 features are
     // fewer than one SIMD register, 101 go through several 4-batch rounds of
-    // the row reductions and a tail.
+    // the row reductions and a tail; 1, 2, 4 and 8 divide a SIMD width (the
+    // flat paths of broadcast_rows and add_column_sums).
     for (std::size_t M : {1, 3, 6, 7, 13, 64, 200})
-        for (std::size_t N : {1, 2, 3, 11, 101})
+        for (std::size_t N : {1, 2, 3, 4, 8, 11, 101})
             for (std::size_t K : {1, 9, 64}) {
 #define VECNN_KERNEL(name, R, params, recipe_args)                                                   \
     agree_on_entry<T>(#name, &Kernels<T>::name,                                                      \
