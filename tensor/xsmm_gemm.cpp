@@ -207,6 +207,39 @@ void libxsmm_sgemm(bool transpose_a, bool transpose_b, int m, int n, int k, cons
 #endif
 }
 
+WholeProduct libxsmm_whole_product(bool transpose_a, bool transpose_b, int m, int n, int k, int lda, int ldb, int ldc,
+                                   float beta) {
+    WholeProduct product;
+#ifdef VECNN_WITH_LIBXSMM
+    // libxsmm_sgemm's choices, and column_major_product's for a whole
+    // kernel, in the same order.
+    if ((transpose_a && transpose_b) || by_transposed_result(transpose_a, m, n) || (beta != 0.0f && beta != 1.0f)) {
+        return product;
+    }
+    if (transpose_b && static_cast<long>(n) * k > static_cast<long>(m) * k + 2L * m * n) return product;
+    if (static_cast<long>(n) * k + static_cast<long>(k) * m > kWholeUpToFloats) return product;
+    product.transposes_b = transpose_b;
+    const libxsmm_blasint mm = n, nn = m, kk = k, la = transpose_b ? n : ldb, lb = lda, lc = ldc;
+    const float one = 1;
+    const int flags = (transpose_a ? LIBXSMM_GEMM_FLAG_TRANS_B : 0) | (beta == 0 ? LIBXSMM_GEMM_FLAG_BETA_0 : 0);
+    const int prefetch = LIBXSMM_GEMM_PREFETCH_NONE;
+    product.kernel = reinterpret_cast<WholeProductKernel>(
+        libxsmm_smmdispatch(mm, nn, kk, &la, &lb, &lc, &one, &beta, &flags, &prefetch));
+#else
+    (void)transpose_a, (void)transpose_b, (void)m, (void)n, (void)k, (void)lda, (void)ldb, (void)ldc, (void)beta;
+#endif
+    return product;
+}
+
+void run_whole_product(const WholeProduct& product, int n, int k, const float* a, const float* b, int ldb, float* c) {
+    if (product.transposes_b) {
+        float* bt = detail::thread_buffer<float, 0>(static_cast<std::size_t>(n) * k);  // B^T, (k, n)
+        transpose(b, n, k, ldb, bt, n, false);
+        b = bt;
+    }
+    product.kernel(b, a, c);
+}
+
 std::string gemm_library_description() {
     const Policy& p = policy();
     if (!kBuiltWithLibxsmm) return "OpenBLAS (built without libxsmm)";

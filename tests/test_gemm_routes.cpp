@@ -416,3 +416,58 @@ TEST_CASE("a toy network's products through the engine's small-kernel route equa
         }
     }
 }
+
+TEST_CASE("the engine's remembered whole-product kernels: repeated toy products stay exact, per transpose and beta") {
+    // The vectorized gemm keeps, per thread, the one libxsmm kernel a repeated
+    // product runs as (NN, TN, and NT with B transposed first). Square
+    // shapes give NN, NT and TN products with the same sizes and leading
+    // dimensions, run back to back with beta 0 and 1: a kernel remembered for
+    // the wrong transpose or beta gives a wrong C here. Each product runs
+    // three times (the first call fills the table), also under bf16
+    // precision, which must not take a float32 kernel.
+    if (!libxsmm_takes_sgemm(false, false, 16, 16, 16, 1.0f, 1.0f)) {
+        MESSAGE("libxsmm does not take these products here: the general routes run them (checked all the same)");
+    }
+    Rng rng(31);
+    const auto& fast = vectorized_kernels<float>();
+    const auto& loop = loop_kernels<float>();
+    for (const std::size_t rows : {16, 32}) {
+        for (const std::size_t size : {2, 16}) {
+            const std::vector<float> a = random_floats(rows * size, rng), sq = random_floats(size * size, rng),
+                                     b = random_floats(rows * size, rng);
+            struct Product {
+                bool ta, tb;
+                ConstView<float> a, b;
+                std::size_t m, n;
+            };
+            // rows x size times (size x size), NN and NT; size x rows^T times rows x size, TN.
+            const Product products[] = {
+                {false, false, ConstView<float>(a.data(), rows, size), ConstView<float>(sq.data(), size, size), rows,
+                 size},
+                {false, true, ConstView<float>(a.data(), rows, size), ConstView<float>(sq.data(), size, size), rows,
+                 size},
+                {true, false, ConstView<float>(a.data(), rows, size), ConstView<float>(b.data(), rows, size), size,
+                 size},
+                {true, false, ConstView<float>(b.data(), rows, size), ConstView<float>(a.data(), rows, size), size,
+                 size}};
+            for (const bool bf16 : {false, true}) {
+                ScopedMatmulPrecision precision(bf16 ? MatmulPrecision::bfloat16 : MatmulPrecision::float32);
+                for (int round = 0; round < 3; ++round) {
+                    for (const Product& p : products) {
+                        for (const float beta : {0.0f, 1.0f}) {
+                            std::vector<float> c_fast = random_floats(p.m * p.n, rng), c_loop = c_fast;
+                            if (beta == 0.0f) std::fill(c_fast.begin(), c_fast.end(), std::nanf(""));
+                            fast.gemm(p.ta, p.tb, 1.0f, p.a, p.b, beta, View<float>(c_fast.data(), p.m, p.n));
+                            loop.gemm(p.ta, p.tb, 1.0f, p.a, p.b, beta, View<float>(c_loop.data(), p.m, p.n));
+                            INFO(p.m, "x", p.n, std::string(p.ta ? " A^T" : ""), std::string(p.tb ? " B^T" : ""),
+                                 " beta ", beta, bf16 ? " bf16" : " float32", " round ", round);
+                            for (std::size_t i = 0; i < c_fast.size(); ++i) {
+                                REQUIRE(c_fast[i] == doctest::Approx(c_loop[i]).epsilon(1e-5).scale(1.0));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
