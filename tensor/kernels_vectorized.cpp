@@ -7,6 +7,7 @@
 #include <array>
 #include <cassert>
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <type_traits>
 #include <xsimd/xsimd.hpp>
@@ -342,40 +343,36 @@ void elementwise(const T* a, const T* b, T* out, std::size_t n, F&& f) {
 // A toy network's products repeat step after step, and where libxsmm runs
 // one as a single kernel call (libxsmm_whole_product) the route, the thread
 // split and the driver's choices cost as much as the product (a 32x16x2
-// product: 52 ns through gemm, 16 in the kernel). This thread's last 16 float
-// products, by everything those choices read, keep that kernel, or an empty
-// one for a product that takes the general path.
-struct WholeProductKey {
-    bool transpose_a, transpose_b, beta_zero;
-    int m, n, k, lda, ldb, ldc, threads;
-    bool operator==(const WholeProductKey& o) const {
-        return transpose_a == o.transpose_a && transpose_b == o.transpose_b && beta_zero == o.beta_zero && m == o.m &&
-               n == o.n && k == o.k && lda == o.lda && ldb == o.ldb && ldc == o.ldc && threads == o.threads;
+// product: 52 ns through gemm, 16 in the kernel). This thread's last 16
+// products too small to split over threads keep, by everything those choices
+// read (sizes, leading dimensions, transposes, beta 0 or 1), that kernel, or
+// an empty one for a product that takes the general path. The key is two
+// words: each size and leading dimension of such a product is under 2^15.
+WholeProduct remembered_whole_product(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
+                                      int lda, int ldb, int ldc, float alpha, float beta) {
+    if (alpha != 1.0f || (beta != 0.0f && beta != 1.0f) || bf16_precision(alpha) || !gemm_never_split(m, n, k)) {
+        return {};
     }
-};
-
-WholeProduct remembered_whole_product(bool transpose_a, bool transpose_b, int m, int n, int k, int lda, int ldb,
-                                      int ldc, float alpha, float beta) {
-    if (alpha != 1.0f || (beta != 0.0f && beta != 1.0f) || bf16_precision(alpha)) return {};
-    const WholeProductKey key{transpose_a, transpose_b, beta == 0.0f, m, n, k, lda, ldb, ldc, compute_threads()};
+    using Word = std::uint64_t;
+    const Word sizes = Word{m} | Word{n} << 20 | Word{k} << 40 | Word{transpose_a} << 60 | Word{transpose_b} << 61 |
+                       Word{beta == 0.0f} << 62;
+    const Word strides = static_cast<Word>(lda) | static_cast<Word>(ldb) << 20 | static_cast<Word>(ldc) << 40;
     struct Slot {
-        WholeProductKey key;
+        Word sizes = 0, strides = 0;  // sizes 0: unused (a product has m, n >= 1)
         WholeProduct product;
-        bool used;
     };
     constexpr std::size_t kSlots = 16;
-    thread_local Slot slots[kSlots] = {};
+    thread_local Slot slots[kSlots];
     thread_local std::size_t next = 0;
     for (const Slot& slot : slots) {
-        if (slot.used && slot.key == key) return slot.product;
+        if (slot.sizes == sizes && slot.strides == strides) return slot.product;
     }
-    const auto um = static_cast<std::size_t>(m), un = static_cast<std::size_t>(n), uk = static_cast<std::size_t>(k);
     WholeProduct product;
-    if (gemm_split(um, un, uk).parts <= 1 &&
-        float_route_of(transpose_a, transpose_b, um, un, uk, alpha, beta) == GemmRoute::libxsmm) {
-        product = libxsmm_whole_product(transpose_a, transpose_b, m, n, k, lda, ldb, ldc, beta);
+    if (float_route_of(transpose_a, transpose_b, m, n, k, alpha, beta) == GemmRoute::libxsmm) {
+        product = libxsmm_whole_product(transpose_a, transpose_b, static_cast<int>(m), static_cast<int>(n),
+                                        static_cast<int>(k), lda, ldb, ldc, beta);
     }
-    slots[next] = {key, product, true};
+    slots[next] = {sizes, strides, product};
     next = (next + 1) % kSlots;
     return product;
 }
@@ -398,11 +395,10 @@ void gemm(bool transpose_a, bool transpose_b, T alpha, ConstView<T> a, ConstView
     // Row-major leading dimension = stored columns; the transpose is a flag, never a copy.
     const int lda = static_cast<int>(a.cols()), ldb = static_cast<int>(b.cols()), ldc = static_cast<int>(c.cols());
     if constexpr (std::is_same_v<T, float>) {
-        const int m = static_cast<int>(d.m), n = static_cast<int>(d.n), k = static_cast<int>(d.k);
         const WholeProduct whole =
-            remembered_whole_product(transpose_a, transpose_b, m, n, k, lda, ldb, ldc, alpha, beta);
+            remembered_whole_product(transpose_a, transpose_b, d.m, d.n, d.k, lda, ldb, ldc, alpha, beta);
         if (whole) {
-            run_whole_product(whole, n, k, a.data, b.data, ldb, c.data);
+            run_whole_product(whole, static_cast<int>(d.n), static_cast<int>(d.k), a.data, b.data, ldb, c.data);
             return;
         }
     }

@@ -105,13 +105,20 @@ int compute_threads() {
     return openblas_threading() ? openblas_get_num_threads() : static_cast<int>(WorkerPool::instance().threads());
 }
 
+bool gemm_never_split(std::size_t m, std::size_t n, std::size_t k) {
+    // No part could reach the smallest per-part work. Each factor checked
+    // first, so the product cannot overflow.
+    const std::size_t most = 2 * kMinWorkPerPartBigOperand;
+    return m < most && n < most && k < most && m * n * k < most;
+}
+
 GemmSplit gemm_split(std::size_t m, std::size_t n, std::size_t k) {
     ensure_configured();
     GemmSplit split;
     const std::size_t work = m * n * k;
-    // No part could reach the smallest per-part work: one part, without the
-    // divisions below (a toy product's whole cost is tens of ns).
-    if (work < 2 * kMinWorkPerPartBigOperand) return split;
+    // One part, without the divisions below (a toy product's whole cost is
+    // tens of ns).
+    if (gemm_never_split(m, n, k)) return split;
     const std::size_t threads = WorkerPool::instance().threads();
     // Split so that the largest of A (m, k), B (k, n) and C (m, n) is cut in
     // blocks: each thread then reads or writes only its share of it. For a

@@ -14,8 +14,12 @@ namespace vecnn {
 void set_compute_threads(int threads);
 int compute_threads();
 // The earlier names of the two above (OpenBLAS itself always runs single-threaded).
-inline void set_blas_threads(int threads) { set_compute_threads(threads); }
-inline int blas_threads() { return compute_threads(); }
+inline void set_blas_threads(int threads) {
+    set_compute_threads(threads);
+}
+inline int blas_threads() {
+    return compute_threads();
+}
 
 // Subnormal floats (below 1.2e-38 in float32) are flushed to zero on the
 // threads vecnn computes with, as torch.set_flush_denormal(True) does: a
@@ -38,6 +42,8 @@ struct GemmSplit {
     std::size_t block = 0;  // rows (or columns) per part
 };
 GemmSplit gemm_split(std::size_t m, std::size_t n, std::size_t k);
+// Whether gemm_split gives one part at every thread count (too little work).
+bool gemm_never_split(std::size_t m, std::size_t n, std::size_t k);
 
 // How many equal contiguous blocks an elementwise pass over n elements is
 // split into (1: not split). Every pass over the flat parameter or gradient
