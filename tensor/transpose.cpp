@@ -88,15 +88,38 @@ __attribute__((target("avx2"))) void transpose_tile8(const Word* in, int ld_in, 
     }
 }
 
-template <class Word>
-void transpose_elements(const Word* in, int i0, int i1, int j0, int j1, int ld_in, Word* out, int ld_out,
-                        bool accumulate) {
+template <bool Accumulate, class Word>
+void transpose_elements_as(const Word* in, int i0, int i1, int j0, int j1, int ld_in, Word* out, int ld_out) {
+    if (i1 - i0 < j1 - j0) {
+        // Fewer rows than columns (a 2 x 16 weight, a 2-column result's
+        // transpose): the long loop runs along a row of in. Column by column
+        // it was 16 loops of 2 elements, 26 ns against 8 (one thread).
+        for (int i = i0; i < i1; ++i) {
+            const Word* row = in + static_cast<std::size_t>(i) * ld_in;
+            for (int j = j0; j < j1; ++j) {
+                Word& o = out[static_cast<std::size_t>(j) * ld_out + i];
+                o = Accumulate ? static_cast<Word>(o + row[j]) : row[j];
+            }
+        }
+        return;
+    }
     for (int j = j0; j < j1; ++j) {
         Word* o = out + static_cast<std::size_t>(j) * ld_out;
         for (int i = i0; i < i1; ++i) {
             const Word v = in[static_cast<std::size_t>(i) * ld_in + j];
-            o[i] = accumulate ? static_cast<Word>(o[i] + v) : v;
+            o[i] = Accumulate ? static_cast<Word>(o[i] + v) : v;
         }
+    }
+}
+
+template <class Word>
+void transpose_elements(const Word* in, int i0, int i1, int j0, int j1, int ld_in, Word* out, int ld_out,
+                        bool accumulate) {
+    if (i0 >= i1 || j0 >= j1) return;
+    if (accumulate) {
+        transpose_elements_as<true>(in, i0, i1, j0, j1, ld_in, out, ld_out);
+    } else {
+        transpose_elements_as<false>(in, i0, i1, j0, j1, ld_in, out, ld_out);
     }
 }
 
