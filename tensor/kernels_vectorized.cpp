@@ -398,7 +398,8 @@ void gemm(bool transpose_a, bool transpose_b, T alpha, ConstView<T> a, ConstView
         const WholeProduct whole =
             remembered_whole_product(transpose_a, transpose_b, d.m, d.n, d.k, lda, ldb, ldc, alpha, beta);
         if (whole) {
-            run_whole_product(whole, static_cast<int>(d.n), static_cast<int>(d.k), a.data, b.data, ldb, c.data);
+            run_whole_product(whole, static_cast<int>(d.m), static_cast<int>(d.n), static_cast<int>(d.k), a.data, lda,
+                              b.data, ldb, c.data, ldc);
             return;
         }
     }

@@ -126,15 +126,29 @@ void column_major_product(int M, int N, int K, const float* a, int lda, const fl
 // libxsmm vectorises along its M, which is C's column count n: below one
 // AVX-512 width of floats its kernel costs as much as a whole width (one
 // thread, Zen 5: M 2, N 32, K 16 in 85 ns, the same product as M 32, N 2 in
-// 19 ns). A weight gradient dY^T X with 1-4 columns and 16 or more rows runs
-// as C^T = X^T dY (M = m; both operands read in place, as TN) and a
-// transpose of the small result. Over vecnn_gemm_grid's Linear shapes that
-// fit (rows 16-256, in 2-784, out 2-4) it took 0.24-1.14x the time of the
-// product as it was (0.32-0.62x at 256 rows); with 10 columns, or with an
-// operand to transpose first (the NT and NN products), it lost up to 6x.
+// 19 ns). A product with 1-4 columns and 16+ rows can run as C^T, with
+// M = m, and a transpose of the small result. A weight gradient dY^T X
+// reads both operands in place that way: over vecnn_gemm_grid's Linear
+// shapes that fit, 0.24-1.14x the time before (0.32-0.62x at 256 rows). An
+// NT product (forward X W^T) must transpose X instead of W: with inner
+// size 16+ and up to 64 rows 0.50-0.94x (grid, in 16-784, batch 16-64), at
+// 256 rows 0.69-1.12x, with inner size 2-10 up to 4.2x slower, so only the
+// former. 10 columns, and NN products (A to transpose first and B read
+// transposed), lost up to 6x and keep the plain way.
 constexpr int kTransposedResultMaxColumns = 4, kTransposedResultMinRows = 16;
+constexpr int kTransposedNtMinInner = 16, kTransposedNtMaxRows = 64;
+bool narrow_result(int m, int n) {
+    return policy().avx512 && n <= kTransposedResultMaxColumns && m >= kTransposedResultMinRows;
+}
 bool by_transposed_result(bool transpose_a, int m, int n) {
-    return policy().avx512 && transpose_a && n <= kTransposedResultMaxColumns && m >= kTransposedResultMinRows;
+    return transpose_a && narrow_result(m, n);
+}
+// An NT product transposes B, or A and then the result: whichever moves
+// fewer floats, but the second for a narrow result where that measured
+// faster (above).
+bool nt_transposes_b_first(int m, int n, int k) {
+    if (narrow_result(m, n) && k >= kTransposedNtMinInner && m <= kTransposedNtMaxRows) return false;
+    return static_cast<long>(n) * k <= static_cast<long>(m) * k + 2L * m * n;
 }
 #endif
 
@@ -187,8 +201,7 @@ void libxsmm_sgemm(bool transpose_a, bool transpose_b, int m, int n, int k, cons
         column_major_product(n, m, k, b, ldb, a, lda, transpose_a, beta, c, ldc);
         return;
     }
-    const bool transpose_b_first = static_cast<long>(n) * k <= static_cast<long>(m) * k + 2L * m * n;
-    if (transpose_b_first) {
+    if (nt_transposes_b_first(m, n, k)) {
         float* bt = detail::thread_buffer<float, 0>(static_cast<std::size_t>(n) * k);  // B^T, (k, n)
         transpose(b, n, k, ldb, bt, n, false);
         column_major_product(n, m, k, bt, n, a, lda, false, beta, c, ldc);
@@ -212,17 +225,27 @@ WholeProduct libxsmm_whole_product(bool transpose_a, bool transpose_b, int m, in
     WholeProduct product;
 #ifdef VECNN_WITH_LIBXSMM
     // libxsmm_sgemm's choices, and column_major_product's for a whole
-    // kernel, in the same order.
+    // kernel (both operands in about 1 MB), in the same order.
     if ((transpose_a && transpose_b) || by_transposed_result(transpose_a, m, n) || (beta != 0.0f && beta != 1.0f)) {
         return product;
     }
-    if (transpose_b && static_cast<long>(n) * k > static_cast<long>(m) * k + 2L * m * n) return product;
     if (static_cast<long>(n) * k + static_cast<long>(k) * m > kWholeUpToFloats) return product;
-    product.transposes_b = transpose_b;
-    const libxsmm_blasint mm = n, nn = m, kk = k, la = transpose_b ? n : ldb, lb = lda, lc = ldc;
     const float one = 1;
-    const int flags = (transpose_a ? LIBXSMM_GEMM_FLAG_TRANS_B : 0) | (beta == 0 ? LIBXSMM_GEMM_FLAG_BETA_0 : 0);
     const int prefetch = LIBXSMM_GEMM_PREFETCH_NONE;
+    if (transpose_b && !nt_transposes_b_first(m, n, k)) {
+        // Column-major C^T' (m, n) = A^T' (m, k) B' into a buffer (beta 0), then C (+)= its transpose.
+        product.operands = WholeProduct::Operands::a_and_result_transposed;
+        product.accumulate = beta != 0.0f;
+        const libxsmm_blasint mm = m, nn = n, kk = k, la = m, lb = ldb, lc = m;
+        const float zero = 0;
+        const int flags = LIBXSMM_GEMM_FLAG_BETA_0;
+        product.kernel = reinterpret_cast<WholeProductKernel>(
+            libxsmm_smmdispatch(mm, nn, kk, &la, &lb, &lc, &one, &zero, &flags, &prefetch));
+        return product;
+    }
+    product.operands = transpose_b ? WholeProduct::Operands::b_transposed : WholeProduct::Operands::as_stored;
+    const libxsmm_blasint mm = n, nn = m, kk = k, la = transpose_b ? n : ldb, lb = lda, lc = ldc;
+    const int flags = (transpose_a ? LIBXSMM_GEMM_FLAG_TRANS_B : 0) | (beta == 0 ? LIBXSMM_GEMM_FLAG_BETA_0 : 0);
     product.kernel = reinterpret_cast<WholeProductKernel>(
         libxsmm_smmdispatch(mm, nn, kk, &la, &lb, &lc, &one, &beta, &flags, &prefetch));
 #else
@@ -231,13 +254,27 @@ WholeProduct libxsmm_whole_product(bool transpose_a, bool transpose_b, int m, in
     return product;
 }
 
-void run_whole_product(const WholeProduct& product, int n, int k, const float* a, const float* b, int ldb, float* c) {
-    if (product.transposes_b) {
-        float* bt = detail::thread_buffer<float, 0>(static_cast<std::size_t>(n) * k);  // B^T, (k, n)
-        transpose(b, n, k, ldb, bt, n, false);
-        b = bt;
+void run_whole_product(const WholeProduct& product, int m, int n, int k, const float* a, int lda, const float* b,
+                       int ldb, float* c, int ldc) {
+    switch (product.operands) {
+        case WholeProduct::Operands::as_stored:
+            product.kernel(b, a, c);
+            return;
+        case WholeProduct::Operands::b_transposed: {
+            float* bt = detail::thread_buffer<float, 0>(static_cast<std::size_t>(n) * k);  // B^T, (k, n)
+            transpose(b, n, k, ldb, bt, n, false);
+            product.kernel(bt, a, c);
+            return;
+        }
+        case WholeProduct::Operands::a_and_result_transposed: {
+            float* at = detail::thread_buffer<float, 0>(static_cast<std::size_t>(m) * k);  // A^T, (k, m)
+            float* ct = detail::thread_buffer<float, 1>(static_cast<std::size_t>(m) * n);  // C^T, (n, m)
+            transpose(a, m, k, lda, at, m, false);
+            product.kernel(at, b, ct);
+            transpose(ct, n, m, m, c, ldc, product.accumulate);
+            return;
+        }
     }
-    product.kernel(b, a, c);
 }
 
 std::string gemm_library_description() {

@@ -44,21 +44,26 @@ bool libxsmm_takes_sgemm(bool transpose_a, bool transpose_b, float alpha, float 
 void libxsmm_sgemm(bool transpose_a, bool transpose_b, int m, int n, int k, const float* a, int lda, const float* b,
                    int ldb, float beta, float* c, int ldc);
 
-// A float product libxsmm_sgemm runs as one kernel call, on the operands as
-// stored (NN and TN products that fit one kernel, not run as C^T) or after
-// transposing a small B (NT products): the kernel, so that a caller
-// repeating the same product can skip the driver's choices. Empty (false)
-// for any other product (blocks, C^T, no libxsmm).
+// A float product libxsmm_sgemm runs as one kernel call: on the operands as
+// stored (NN and TN products that fit one kernel, not run as C^T), after
+// transposing a small B (NT), or on A transposed into a buffer with the
+// result transposed back (NT with 1-4 columns on AVX-512): the kernel and
+// the copies around it, so that a caller repeating the same product can
+// skip the driver's choices. Empty (false) for any other product (blocks, a
+// TN product run as C^T, no libxsmm).
 using WholeProductKernel = void (*)(const float*, const float*, float*, ...);
 struct WholeProduct {
+    enum class Operands { as_stored, b_transposed, a_and_result_transposed };
     WholeProductKernel kernel = nullptr;
-    bool transposes_b = false;  // B (n, k) into a per-thread buffer first
+    Operands operands = Operands::as_stored;
+    bool accumulate = false;  // a_and_result_transposed: C += the result (beta 1)
     explicit operator bool() const { return kernel != nullptr; }
 };
 WholeProduct libxsmm_whole_product(bool transpose_a, bool transpose_b, int m, int n, int k, int lda, int ldb, int ldc,
                                    float beta);
 // Runs it: the same calls libxsmm_sgemm makes for that product.
-void run_whole_product(const WholeProduct& product, int n, int k, const float* a, const float* b, int ldb, float* c);
+void run_whole_product(const WholeProduct& product, int m, int n, int k, const float* a, int lda, const float* b,
+                       int ldb, float* c, int ldc);
 
 // Which library runs the float GEMMs, for reports: e.g. "libxsmm (cpx kernels)".
 std::string gemm_library_description();

@@ -419,10 +419,11 @@ TEST_CASE("a toy network's products through the engine's small-kernel route equa
 
 TEST_CASE("the engine's remembered whole-product kernels: repeated toy products stay exact, per transpose and beta") {
     // The vectorized gemm keeps, per thread, the one libxsmm kernel a repeated
-    // product runs as (NN, TN, and NT with B transposed first). Square
-    // shapes give NN, NT and TN products with the same sizes and leading
-    // dimensions, run back to back with beta 0 and 1: a kernel remembered for
-    // the wrong transpose or beta gives a wrong C here. Each product runs
+    // product runs as (NN, TN, NT with B transposed first, or with A and the
+    // result transposed). Square shapes give NN, NT and TN products with the
+    // same sizes and leading dimensions, and a 2-column NT product, run back
+    // to back with beta 0 and 1: a kernel remembered for the wrong transpose
+    // or beta gives a wrong C here. Each product runs
     // three times (the first call fills the table), also under bf16
     // precision, which must not take a float32 kernel.
     if (!libxsmm_takes_sgemm(false, false, 16, 16, 16, 1.0f, 1.0f)) {
@@ -434,7 +435,7 @@ TEST_CASE("the engine's remembered whole-product kernels: repeated toy products 
     for (const std::size_t rows : {16, 32}) {
         for (const std::size_t size : {2, 16}) {
             const std::vector<float> a = random_floats(rows * size, rng), sq = random_floats(size * size, rng),
-                                     b = random_floats(rows * size, rng);
+                                     b = random_floats(rows * size, rng), narrow = random_floats(2 * size, rng);
             struct Product {
                 bool ta, tb;
                 ConstView<float> a, b;
@@ -449,7 +450,10 @@ TEST_CASE("the engine's remembered whole-product kernels: repeated toy products 
                 {true, false, ConstView<float>(a.data(), rows, size), ConstView<float>(b.data(), rows, size), size,
                  size},
                 {true, false, ConstView<float>(b.data(), rows, size), ConstView<float>(a.data(), rows, size), size,
-                 size}};
+                 size},
+                // A 2-column result: at inner size 16 an AVX-512 CPU transposes A and the result instead of B.
+                {false, true, ConstView<float>(a.data(), rows, size), ConstView<float>(narrow.data(), 2, size), rows,
+                 2}};
             for (const bool bf16 : {false, true}) {
                 ScopedMatmulPrecision precision(bf16 ? MatmulPrecision::bfloat16 : MatmulPrecision::float32);
                 for (int round = 0; round < 3; ++round) {
