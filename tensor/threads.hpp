@@ -14,12 +14,8 @@ namespace vecnn {
 void set_compute_threads(int threads);
 int compute_threads();
 // The earlier names of the two above (OpenBLAS itself always runs single-threaded).
-inline void set_blas_threads(int threads) {
-    set_compute_threads(threads);
-}
-inline int blas_threads() {
-    return compute_threads();
-}
+inline void set_blas_threads(int threads) { set_compute_threads(threads); }
+inline int blas_threads() { return compute_threads(); }
 
 // Subnormal floats (below 1.2e-38 in float32) are flushed to zero on the
 // threads vecnn computes with, as torch.set_flush_denormal(True) does: a
