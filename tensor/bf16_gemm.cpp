@@ -170,15 +170,18 @@ void bfloat16_round_row(const float* x, float* out, std::size_t n) {
     using Floats = xsimd::batch<float>;
     using Words = xsimd::batch<std::uint32_t>;
     constexpr std::size_t lanes = Floats::size;
-    const Words high_half(0xffff0000u), round_bias(0x7fffu), one(1u), magnitude(0x7fffffffu), infinity(0x7f800000u),
-        quiet(0x00400000u);
+    const Words high_half(0xffff0000u), round_bias(0x7fffu), one(1u), quiet(0x00400000u);
     std::size_t i = 0;
     for (; i + lanes <= n; i += lanes) {
-        const Words u = xsimd::bitwise_cast<Words>(Floats::load_unaligned(x + i));
+        const Floats f = Floats::load_unaligned(x + i);
+        const Words u = xsimd::bitwise_cast<Words>(f);
         const Words nearest = (u + round_bias + ((u >> 16) & one)) & high_half;
         const Words nan = (u | quiet) & high_half;
-        const Words bits = xsimd::select((u & magnitude) > infinity, nan, nearest);
-        xsimd::bitwise_cast<Floats>(bits).store_unaligned(out + i);
+        // The select on floats: xsimd 8.1's AVX512BW select of 32-bit
+        // integers does not compile without optimisation (its 8- and 16-bit
+        // branches cast the batch). isnan(f) is bfloat16_bits' NaN test.
+        xsimd::select(xsimd::isnan(f), xsimd::bitwise_cast<Floats>(nan), xsimd::bitwise_cast<Floats>(nearest))
+            .store_unaligned(out + i);
     }
     for (; i < n; ++i) out[i] = rounded(x[i]);
 }
