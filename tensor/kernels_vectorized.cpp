@@ -772,11 +772,19 @@ void softmax_batch(ConstView<T> x, View<T> y, ChunkDone&& chunk_done) {
 // leaves them), in whole SIMD widths.
 template <class T>
 void log_of_chunk(const T* sums, T* logs, std::size_t n) {
+#if XSIMD_WITH_AVX512BW && !defined(__OPTIMIZE__)
+    // Unoptimised builds (Debug, the sanitizer build) on AVX512BW: GCC's
+    // AVX-512 intrinsics are macros there, and xsimd 8.1's AVX512BW select
+    // of integers inside xsimd::log does not compile through them. std::log
+    // a row instead (within an ulp of xsimd's).
+    for (std::size_t i = 0; i < n; ++i) logs[i] = std::log(sums[i]);
+#else
     using Batch = xsimd::batch<T>;
     for (std::size_t i = 0; i < live_rows<T>(n); i += Batch::size) {
         using xsimd::log;
         log(Batch::load_aligned(sums + i)).store_aligned(logs + i);
     }
+#endif
 }
 }  // namespace
 
