@@ -656,16 +656,6 @@ std::size_t live_rows(std::size_t n) {
     return (n + lanes - 1) / lanes * lanes;
 }
 
-// x[i] = exp(x[i]) for i < count: xsimd's exp on whole SIMD widths, std::exp
-// on the rest (xtensor's own split, without an expression to set up).
-template <class T>
-void exp_in_place(T* x, std::size_t count) {
-    using Batch = xsimd::batch<T>;
-    std::size_t i = 0;
-    for (; i + Batch::size <= count; i += Batch::size) xsimd::exp(Batch::load_unaligned(x + i)).store_unaligned(x + i);
-    for (; i < count; ++i) x[i] = std::exp(x[i]);
-}
-
 // Softmax of every row of x into y, a chunk of rows at a time: the row maxima
 // subtracted in one sweep, exp of the chunk in ONE SIMD expression, the row
 // sums' reciprocals in SIMD, then each row scaled. Per-row xtensor
@@ -748,7 +738,12 @@ void softmax_batch(ConstView<T> x, View<T> y, ChunkDone&& chunk_done) {
             maxes[i] = m;
             for (std::size_t c = 0; c < cols; ++c) yr[c] = xr[c] - m;
         }
-        exp_in_place(y.data + r0 * cols, n * cols);
+        T* chunk_y = y.data + r0 * cols;  // exp in place: xsimd's on whole widths, std::exp on the tail
+        elementwise(chunk_y, chunk_y, chunk_y, n * cols, [](auto v, auto) {
+            using std::exp;
+            using xsimd::exp;
+            return exp(v);
+        });
         for (std::size_t i = 0; i < n; ++i) {
             const T* yr = y.data + (r0 + i) * cols;
             T sum = 0;
